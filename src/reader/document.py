@@ -1,0 +1,168 @@
+"""The document model: Document -> Section -> Paragraph -> Sentence -> Word.
+
+Units: every ``start``/``end`` is a character offset (Python ``str`` index, i.e. a
+Unicode code point) into ``Document.text``, half-open, so ``document.text[u.start:u.end]``
+is exactly the unit's text. ``Document.text`` holds the paragraphs joined by a blank line;
+section titles live on their ``Section`` and are not part of the paragraph text.
+
+Indices (``Paragraph.index``, ``Section.index``) are 0-based and stable for a given input;
+everything shown to people uses the 1-based ``number``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word: ``start``/``end`` are document character offsets."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence with its words; offsets are document character offsets."""
+
+    start: int
+    end: int
+    text: str
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """One paragraph. ``index`` is 0-based over the whole document."""
+
+    index: int
+    section_index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def number(self) -> int:
+        """The 1-based number shown to people."""
+        return self.index + 1
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        """All words of the paragraph, in order."""
+        return tuple(word for sentence in self.sentences for word in sentence.words)
+
+    def local(self, offset: int) -> int:
+        """Turn a document offset into an offset inside ``self.text``."""
+        return offset - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A run of paragraphs under one heading (or the whole of a plain text).
+
+    ``title`` is empty for text before the first heading; ``level`` is the Markdown
+    heading level (0 for no heading). ``first``/``stop`` are paragraph indices, half-open.
+    """
+
+    index: int
+    title: str
+    level: int
+    first: int
+    stop: int
+
+    @property
+    def number(self) -> int:
+        """The 1-based number shown to people."""
+        return self.index + 1
+
+    @property
+    def paragraph_indices(self) -> range:
+        """The 0-based indices of this section's paragraphs."""
+        return range(self.first, self.stop)
+
+    def __len__(self) -> int:
+        return self.stop - self.first
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """What is known about a document besides its text."""
+
+    title: str = ""
+    speaker: str = ""
+    place: str = ""
+    note: str = ""
+    date: str = ""
+    source: str = ""
+    language: str = "en"
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def as_dict(self) -> dict[str, str]:
+        """The non-empty fields as a plain mapping (extra keys included)."""
+        fields = {
+            "title": self.title,
+            "speaker": self.speaker,
+            "place": self.place,
+            "note": self.note,
+            "date": self.date,
+            "source": self.source,
+            "language": self.language,
+        }
+        fields.update(dict(self.extra))
+        return {key: value for key, value in fields.items() if value}
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A whole text, ready to show, export and narrate."""
+
+    text: str
+    metadata: Metadata
+    sections: tuple[Section, ...]
+    paragraphs: tuple[Paragraph, ...]
+    path: str = ""
+    notices: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def title(self) -> str:
+        """The title, falling back to the file name."""
+        if self.metadata.title:
+            return self.metadata.title
+        if self.path:
+            from pathlib import PurePath
+
+            return PurePath(self.path).stem
+        return "Untitled"
+
+    def __len__(self) -> int:
+        return len(self.paragraphs)
+
+    def paragraph(self, number: int) -> Paragraph:
+        """The paragraph with this 1-based number; ``IndexError`` when out of range."""
+        if not 1 <= number <= len(self.paragraphs):
+            raise IndexError(number)
+        return self.paragraphs[number - 1]
+
+    def section_of(self, paragraph: Paragraph) -> Section:
+        """The section that holds ``paragraph``."""
+        return self.sections[paragraph.section_index]
+
+    def iter_words(self) -> Iterator[Word]:
+        """Every word of the document in order."""
+        for paragraph in self.paragraphs:
+            yield from paragraph.words
+
+    @property
+    def word_count(self) -> int:
+        """How many words the document has."""
+        return sum(len(sentence.words) for p in self.paragraphs for sentence in p.sentences)
+
+    def select(self, indices: Sequence[int]) -> tuple[Paragraph, ...]:
+        """The paragraphs at these 0-based indices, in the order given."""
+        return tuple(self.paragraphs[i] for i in indices)

@@ -1,0 +1,127 @@
+"""Plain-text export for screen readers and braille displays.
+
+The output is a title line, a location line ("Paragraphs 3 to 7 of 60"), then the
+paragraphs separated by one blank line: no decoration, no hard wrapping unless asked.
+Files are written atomically (a temporary file in the same folder, then a rename), so a
+failed or interrupted export never leaves half a file under the final name.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.document import Document
+from reader.errors import EXIT_FAILURE, ReaderError
+from reader.selection import describe_selection
+
+_ASCII_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": "'",
+        "\u203a": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "--",
+        "\u2015": "--",
+        "\u2212": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+        "\u2022": "*",
+        "\u00b7": "*",
+    }
+)
+
+
+def to_ascii(text: str) -> str:
+    """Typographic quotes, dashes and ellipses as ASCII; accented Latin letters lose their
+    accents. Characters with no ASCII form (other scripts) are kept, never dropped."""
+    mapped = text.translate(_ASCII_MAP)
+    out = []
+    for char in mapped:
+        if ord(char) < 128:
+            out.append(char)
+            continue
+        base = "".join(
+            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+        )
+        out.append(base if base and base.isascii() else char)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportOptions:
+    """How to lay out an export."""
+
+    numbered: bool = False
+    ascii: bool = False
+    wrap: int = 0
+
+
+def export_text(document: Document, indices: Sequence[int], options: ExportOptions) -> str:
+    """The plain text of the chosen paragraphs, ending in one newline."""
+    lines = [document.title, describe_selection(list(indices), len(document.paragraphs))]
+    blocks = ["\n".join(lines)]
+    for index in indices:
+        paragraph = document.paragraphs[index]
+        body = f"{paragraph.number}. {paragraph.text}" if options.numbered else paragraph.text
+        if options.wrap:
+            body = "\n".join(
+                textwrap.wrap(body, options.wrap, break_long_words=False, break_on_hyphens=False)
+            )
+        blocks.append(body)
+    text = "\n\n".join(blocks) + "\n"
+    return to_ascii(text) if options.ascii else text
+
+
+def write_atomically(path: Path, text: str, *, force: bool) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename.
+
+    Refuses to replace an existing file unless ``force``; the rename is atomic, so readers
+    see either the old file or the whole new one.
+    """
+    if path.is_dir():
+        raise ReaderError(f"{path}: is a folder; give a file name for the export")
+    if path.exists() and not force:
+        raise ReaderError(f"{path}: already exists; use --force to replace it")
+    folder = path.parent if str(path.parent) else Path()
+    if not folder.is_dir():
+        raise ReaderError(f"{folder}: no such folder; create it first")
+    try:
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    except OSError as error:
+        raise ReaderError(f"{folder}: cannot write here ({error.strerror})", EXIT_FAILURE) from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not force and path.exists():
+            raise ReaderError(f"{path}: already exists; use --force to replace it")
+        Path(temporary).replace(path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise ReaderError(
+            f"{path}: could not be written ({error.strerror})", EXIT_FAILURE
+        ) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

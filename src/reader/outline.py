@@ -1,0 +1,84 @@
+"""`reader info`: a document's metadata and numbered outline, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reader.document import Document
+
+OPENING_WORDS = 8
+
+
+def opening_words(text: str, count: int = OPENING_WORDS) -> str:
+    """The first ``count`` words of ``text``, with an ellipsis when there are more."""
+    words = text.split()
+    return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def outline_data(document: Document) -> dict[str, Any]:
+    """Everything `reader info --json` prints."""
+    return {
+        "path": document.path,
+        "title": document.title,
+        "metadata": document.metadata.as_dict(),
+        "paragraphs": len(document.paragraphs),
+        "sentences": sum(len(p.sentences) for p in document.paragraphs),
+        "words": document.word_count,
+        "notices": list(document.notices),
+        "sections": [
+            {
+                "number": section.number,
+                "title": section.title,
+                "level": section.level,
+                "first_paragraph": section.first + 1,
+                "last_paragraph": section.stop,
+                "paragraphs": [
+                    {
+                        "number": p.number,
+                        "sentences": len(p.sentences),
+                        "words": len(p.words),
+                        "opening": opening_words(p.text),
+                    }
+                    for p in document.select(section.paragraph_indices)
+                ],
+            }
+            for section in document.sections
+        ],
+    }
+
+
+def outline_json(document: Document) -> str:
+    """The outline as indented JSON."""
+    return json.dumps(outline_data(document), ensure_ascii=False, indent=2) + "\n"
+
+
+def outline_text(document: Document) -> str:
+    """The outline as plain lines for people and screen readers."""
+    data = outline_data(document)
+    lines = [document.title]
+    labels = {
+        "speaker": "Speaker",
+        "place": "Place",
+        "date": "Date",
+        "note": "Note",
+        "source": "Source",
+        "language": "Language",
+    }
+    for key, label in labels.items():
+        if key in data["metadata"]:
+            lines.append(f"{label}: {data['metadata'][key]}")
+    lines.append(
+        f"{data['paragraphs']} paragraphs, {data['sentences']} sentences, {data['words']} words, "
+        f"{len(document.sections)} section{'s' if len(document.sections) != 1 else ''}"
+    )
+    for section in data["sections"]:
+        lines.append("")
+        title = section["title"] or "(no heading)"
+        lines.append(
+            f"Section {section['number']}: {title} "
+            f"(paragraphs {section['first_paragraph']} to {section['last_paragraph']})"
+        )
+        for paragraph in section["paragraphs"]:
+            lines.append(f"  {paragraph['number']}. {paragraph['opening']}")
+    return "\n".join(lines) + "\n"
