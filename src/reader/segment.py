@@ -106,6 +106,8 @@ def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
     bare = token.rstrip(".")
     if not bare:
         return True
+    if bare.isdigit() and not text[: match.start() - len(bare)].strip():
+        return False  # a list number: "1. Delivered by ..."
     if "." in bare and re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", bare):
         # An initialism (U.S., a.m.): split only before a typical sentence opener.
         return following.rstrip(_CLOSERS + ",;:").lower() in _SENTENCE_OPENERS
