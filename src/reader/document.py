@@ -137,7 +137,10 @@ class Document:
         if self.path:
             from pathlib import PurePath
 
-            return PurePath(self.path).stem
+            from reader.sanitize import clean_text
+
+            stem = clean_text(PurePath(self.path).stem)[0].replace("\n", " ").strip()
+            return stem or "Untitled"
         return "Untitled"
 
     def __len__(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
 
 def parse_text(text: str, *, markdown: bool, path: str = "") -> Document:
     """Build a document from already-decoded text (controls are removed here)."""
-    cleaned, removed = clean_text(text)
+    cleaned, removed = clean_text(unicodedata.normalize("NFC", text))
     notices = (f"removed {removed} control characters",) if removed else ()
     if markdown:
         parsed = parse_markdown(cleaned)

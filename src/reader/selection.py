@@ -75,9 +75,10 @@ def _fold(text: str) -> str:
 
 
 def matches_search(paragraph: Paragraph, words: str) -> bool:
-    """Whether every search word occurs in the paragraph (case and accents ignored)."""
+    """Whether every search word starts a word of the paragraph (case and accents
+    ignored): "ask" finds "ask" and "asked", not "task"."""
     haystack = _fold(paragraph.text)
-    return all(term in haystack for term in _fold(words).split())
+    return all(re.search(rf"(?<!\w){re.escape(term)}", haystack) for term in _fold(words).split())
 
 
 def search_indices(
