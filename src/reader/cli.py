@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="max_bytes",
         type=_megabytes,
         default=None,
+        metavar="MB",
         help="refuse files larger than this many megabytes (default 50, or READER_MAX_MB)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

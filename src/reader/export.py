@@ -110,6 +110,7 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
     except OSError as error:
         raise ReaderError(f"{folder}: cannot write here ({error.strerror})", EXIT_FAILURE) from None
     try:
+        os.fchmod(descriptor, 0o666 & ~_current_umask())  # mkstemp makes 0600 files
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -125,3 +126,10 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _current_umask() -> int:
+    """The process umask (read by setting it and restoring it at once)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

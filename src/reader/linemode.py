@@ -145,6 +145,9 @@ def run_line_reader(
         stdout.write(text)
         stdout.flush()
 
+    if interactive:
+        import readline  # noqa: F401  (line editing and history for input())
+
     reader = LineReader(document, write, current=start)
     write(f"{document.title}\n{reader.count} paragraphs. Type h for help, q to quit.\n\n")
     reader.show()

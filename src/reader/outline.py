@@ -75,10 +75,12 @@ def outline_text(document: Document) -> str:
     for section in data["sections"]:
         lines.append("")
         title = section["title"] or "(no heading)"
-        lines.append(
-            f"Section {section['number']}: {title} "
-            f"(paragraphs {section['first_paragraph']} to {section['last_paragraph']})"
+        span = (
+            f"paragraphs {section['first_paragraph']} to {section['last_paragraph']}"
+            if section["paragraphs"]
+            else "no paragraphs"
         )
+        lines.append(f"Section {section['number']}: {title} ({span})")
         for paragraph in section["paragraphs"]:
             lines.append(f"  {paragraph['number']}. {paragraph['opening']}")
     return "\n".join(lines) + "\n"
