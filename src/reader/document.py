@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -36,16 +37,26 @@ class Sentence:
     words: tuple[Word, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Paragraph:
-    """One paragraph. ``index`` is 0-based over the whole document."""
+    """One paragraph. ``index`` is 0-based over the whole document.
+
+    Sentences and words are split on first use, so opening a long book costs only the
+    paragraph split; the result is the same whenever it is computed.
+    """
 
     index: int
     section_index: int
     start: int
     end: int
     text: str
-    sentences: tuple[Sentence, ...]
+
+    @cached_property
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The sentences with their words, in order (document offsets)."""
+        from reader.segment import split_sentences
+
+        return split_sentences(self.text, self.start)
 
     @property
     def number(self) -> int:

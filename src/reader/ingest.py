@@ -24,7 +24,6 @@ from reader.markup import (
     parse_web_page,
 )
 from reader.sanitize import clean_text
-from reader.segment import split_sentences
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown", ".mdown", ".mkd"})
 _SPACE = re.compile(r"\s+")
@@ -71,10 +70,7 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
         if texts:
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(block.text)
-        sentences = split_sentences(block.text, offset)
-        paragraphs.append(
-            Paragraph(len(paragraphs), len(sections), offset, end, block.text, sentences)
-        )
+        paragraphs.append(Paragraph(len(paragraphs), len(sections), offset, end, block.text))
         texts.append(block.text)
         offset = end
     if paragraphs[first:] or title or not sections:
