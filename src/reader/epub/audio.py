@@ -49,9 +49,17 @@ class AudioKind:
 
 
 KINDS: dict[str, AudioKind] = {
-    "mp3": AudioKind(".mp3", "audio/mpeg", "mp3", "mp3", ("-c:a", "libmp3lame")),
-    # "+faststart" puts the index first so a reading system can start playing at once.
-    "aac": AudioKind(".m4a", "audio/mp4", "aac", "mov", ("-c:a", "aac", "-movflags", "+faststart")),
+    "mp3": AudioKind(".mp3", "audio/mpeg", "mp3", "mp3", ("-c:a", "libmp3lame", "-f", "mp3")),
+    # The muxer is named, never guessed from the suffix: raw ADTS (".aac") has no edit list
+    # and plays 1024 samples (46 ms) late. The "fast" coder encodes speech 4x faster than
+    # "twoloop" for a few per cent more bytes; "+faststart" lets playback start at once.
+    "aac": AudioKind(
+        ".m4a",
+        "audio/mp4",
+        "aac",
+        "mov",
+        ("-c:a", "aac", "-aac_coder", "fast", "-movflags", "+faststart", "-f", "mp4"),
+    ),
 }
 
 
