@@ -17,6 +17,14 @@ def hostile() -> Document:
 
 
 @pytest.fixture(scope="session")
+def mixed(addresses_path: Path) -> Document:
+    """The hostile text followed by a real document with headings (one book, one EPUBCheck
+    run: Java takes seconds per book)."""
+    addresses = addresses_path.read_text(encoding="utf-8").split("---\n", 2)[2]
+    return parse_text(HOSTILE + "\n" + addresses, markdown=True, path="mixed.md")
+
+
+@pytest.fixture(scope="session")
 def speech_head(speech: Document) -> Document:
     return first_paragraphs(speech, 5)
 

@@ -32,7 +32,8 @@ def check_clips(document: Document, clips: Sequence[RenderedParagraph]) -> None:
             raise ReaderError(
                 f"{where}: its clip belongs to paragraph {sync.paragraph_index + 1}; {RERENDER}"
             )
-        if sync.sample_rate <= 0 or sync.sample_count <= 0:
+        # Clips are whole milliseconds: audio shorter than one would have no clip at all.
+        if sync.sample_rate <= 0 or sync.sample_count * 1000 < sync.sample_rate:
             raise ReaderError(f"{where}: its audio is empty; {RERENDER}")
         check_units(paragraph, sync.words, sync.sample_count, f"{where} (words)")
         check_units(paragraph, sync.sentences, sync.sample_count, f"{where} (sentences)")
