@@ -6,6 +6,7 @@ as given or refused with one clear line.
 from __future__ import annotations
 
 import array
+import dataclasses
 import math
 import subprocess
 import wave
@@ -16,7 +17,7 @@ from epub_fixtures import Book, speak_document
 
 from reader.document import Document
 from reader.epub import build_epub
-from reader.epub.audio import encode, matches_format, probe
+from reader.epub.audio import encode, matches_format, probe, wav_length
 from reader.errors import ReaderError
 
 RATE = 22050
@@ -88,6 +89,28 @@ def test_mp3_duration_alone_counts_the_encoder_delay(tmp_path: Path) -> None:
     found = probe(encode(tmp_path / "tone.wav", tmp_path / "tone.mp3", "mp3"))
     assert found.start_ms > 40
     assert found.duration_ms - count * 1000 / RATE > 40
+
+
+def test_wav_length_reads_pcm_headers_and_float_wavs(tmp_path: Path) -> None:
+    count = _tone_wav(tmp_path / "tone.wav")
+    assert wav_length(tmp_path / "tone.wav") == (RATE, count)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(tmp_path / "tone.wav"), "-c:a", "pcm_f32le",
+         str(tmp_path / "float.wav")],
+        check=True,
+    )  # fmt: skip
+    assert wav_length(tmp_path / "float.wav") == (RATE, count)
+    (tmp_path / "junk.wav").write_bytes(b"RIFF....WAVEjunk")
+    with pytest.raises(ReaderError, match="not a WAV file"):
+        wav_length(tmp_path / "junk.wav")
+
+
+def test_wav_longer_than_its_sync_map_is_refused(head_and_audio, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    document, clips, _ = head_and_audio
+    other = dataclasses.replace(clips[0], wav_path=clips[1].wav_path)
+    with pytest.raises(ReaderError, match="sync map of paragraph 1 says"):
+        build_epub(document, [other, *clips[1:]], tmp_path / "b.epub")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.fixture(scope="module")

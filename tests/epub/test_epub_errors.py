@@ -11,6 +11,7 @@ from epub_fixtures import speak_document
 
 from reader.document import Document
 from reader.epub import build_epub
+from reader.epub.audio import encode_all
 from reader.epub.package import write_epub
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.timing import RenderedParagraph, TimedUnit
@@ -99,14 +100,24 @@ def test_missing_wav(narrated, tmp_path: Path) -> None:  # type: ignore[no-untyp
     _expect_refusal(document, [*clips[:2], gone, *clips[3:]], tmp_path, "no such WAV file")
 
 
-def test_ffmpeg_failure_is_one_line(narrated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_broken_wav_is_refused_before_encoding(narrated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     document, clips = narrated
     broken = tmp_path.parent / f"{tmp_path.name}-broken.wav"
     broken.write_bytes(b"RIFF not really a wav")
     bad = dataclasses.replace(clips[0], wav_path=broken)
-    error = _expect_refusal(document, [bad, *clips[1:]], tmp_path, "ffmpeg could not encode")
-    assert error.exit_code == EXIT_FAILURE
+    error = _expect_refusal(document, [bad, *clips[1:]], tmp_path, "is not a WAV file")
     assert "\n" not in error.line
+
+
+def test_ffmpeg_failure_in_a_batch_names_the_file(narrated, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, clips = narrated
+    jobs = [(clip.wav_path, tmp_path / f"{k}.mp3") for k, clip in enumerate(clips)]
+    jobs[2] = (clips[2].wav_path, tmp_path / "no-such-folder" / "2.mp3")
+    with pytest.raises(ReaderError, match="ffmpeg could not encode") as caught:
+        encode_all(jobs, "mp3", workers=1)
+    assert str(clips[2].wav_path) in str(caught.value)
+    assert caught.value.exit_code == EXIT_FAILURE
+    assert "\n" not in caught.value.line
 
 
 def test_missing_ffmpeg(narrated, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

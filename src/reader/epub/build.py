@@ -54,8 +54,9 @@ def _audio(
     audio_files: Mapping[int, Path],
     workdir: Path,
 ) -> list[Path]:
-    """One checked audio file per paragraph: the caller's (checked before any encoding
-    starts, so a bad one fails fast), or a fresh encoding of the WAV."""
+    """One checked audio file per paragraph: the caller's (probed before any encoding
+    starts, so a bad one fails fast), or a fresh encoding of a WAV whose length matches
+    its sync map exactly."""
     suffix = audio.KINDS[audio_format].suffix
     unknown = sorted(set(audio_files) - {p.index for p in document.paragraphs})
     if unknown:
@@ -80,8 +81,16 @@ def _audio(
         paths.append(out)
     for index, found in zip(supplied, audio.probe_all([paths[i] for i in supplied]), strict=True):
         _check_probe(paths[index], found, clips[index], audio_format)
-    for index, found in zip(encoded, audio.encode_all(jobs, audio_format), strict=True):
-        _check_probe(paths[index], found, clips[index], audio_format)
+    for index in encoded:
+        sync = clips[index].sync
+        rate, frames = audio.wav_length(clips[index].wav_path)
+        if (rate, frames) != (sync.sample_rate, sync.sample_count):
+            raise ReaderError(
+                f"{clips[index].wav_path}: has {frames} samples at {rate} Hz but the sync map of "
+                f"paragraph {index + 1} says {sync.sample_count} at {sync.sample_rate} Hz; "
+                f"{RERENDER}"
+            )
+    audio.encode_all(jobs, audio_format)
     return paths
 
 
