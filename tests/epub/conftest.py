@@ -18,10 +18,11 @@ def hostile() -> Document:
 
 @pytest.fixture(scope="session")
 def mixed(addresses_path: Path) -> Document:
-    """The hostile text followed by a real document with headings (one book, one EPUBCheck
-    run: Java takes seconds per book)."""
+    """The hostile text, a heading with no paragraphs, then a real document with headings
+    (one book, one EPUBCheck run: Java takes seconds per book)."""
     addresses = addresses_path.read_text(encoding="utf-8").split("---\n", 2)[2]
-    return parse_text(HOSTILE + "\n" + addresses, markdown=True, path="mixed.md")
+    text = f"{HOSTILE}\n# An empty part\n\n{addresses}"
+    return parse_text(text, markdown=True, path="mixed.md")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ audio, ffmpeg, ffprobe and EPUBCheck are real.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import subprocess
@@ -258,6 +259,24 @@ def test_headings_become_sections(mixed_book: Built) -> None:
         headings.append(heading.text)
     assert headings == [s.title or document.title for s in document.sections]
     assert "Gettysburg" in " ".join(str(h) for h in headings)
+    # A heading with no paragraphs is a content document without an overlay.
+    (empty,) = [s for s in document.sections if not len(s)]
+    (item,) = [i for i in built.book.manifest() if i["id"] == f"s{empty.number:03d}"]
+    assert "media-overlay" not in item
+
+
+def test_paragraph_without_timed_units_is_one_clip(speech_head_book: Built, tmp_path: Path) -> None:
+    document, clips = speech_head_book.document, list(speech_head_book.clips)
+    clips[1] = dataclasses.replace(
+        clips[1], sync=dataclasses.replace(clips[1].sync, sentences=(), words=())
+    )
+    book = Book(build_epub(document, clips, tmp_path / "b.epub"))
+    mine = [p for p in book.pars() if p.audio == "EPUB/audio/p0002.mp3"]
+    assert [(p.fragment, p.begin_ms, p.end_ms) for p in mine] == [
+        ("p2", 0, ms_of(clips[1].sync.sample_count, clips[1].sync.sample_rate))
+    ]
+    _, element = book.elements_by_id()["p2"]
+    assert "".join(element.itertext()) == document.paragraphs[1].text
 
 
 @pytest.mark.slow
