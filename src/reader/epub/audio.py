@@ -13,7 +13,8 @@ Encoder delay, measured with ffmpeg 5.1 on 22.05 kHz mono speech:
   delay and padding (57 ms more than the WAV here), so the played length is
   ``duration - start_time`` (at most one frame, 26 ms at 22.05 kHz, of end padding left).
 - AAC in MP4 (.m4a): the muxer writes an edit list that skips the 1024 priming samples and
-  ends at the WAV's length; decoded audio lines up at lag 0 and ``duration`` is the WAV's.
+  ends at the WAV's length (to a few samples); decoded audio lines up at lag 0 and
+  ``duration`` is the WAV's. (Raw ADTS ``.aac`` has no edit list: it would play 46 ms late.)
 
 Clip times in the overlays are therefore the sync maps' times unchanged: no offset is added.
 The tests decode both formats and check the alignment and ffprobe's played length.
