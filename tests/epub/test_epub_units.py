@@ -154,3 +154,11 @@ def test_any_text_becomes_well_formed_markup(text: str) -> None:
     document = parse_text(text, markdown=False)
     for granularity in ("sentence", "word"):
         _markup_round_trip(document, granularity)
+
+
+def test_epub_package_is_headless() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, reader.epub; sys.exit('textual' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
