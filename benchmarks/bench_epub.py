@@ -1,0 +1,69 @@
+"""EPUB build speed on the whole bundled speech, as ratios against a baseline measured in
+the same run: one ffmpeg encoding all of the speech's audio to a single MP3 (the encoder's
+floor for the same audio). The narration is eSpeak NG's, spoken by the CLI, with the test
+fixture's proportional timings (timings do not change the cost of a build).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "epub"))
+
+from epub_fixtures import speak_document  # noqa: E402
+
+from reader.epub import build_epub  # noqa: E402
+from reader.ingest import bundled_speech_path, load_document  # noqa: E402
+
+
+def _baseline(wavs: list[Path], folder: Path) -> float:
+    import subprocess
+
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"file '{wav}'\n" for wav in wavs), encoding="utf-8")
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            "ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "concat", "-safe", "0",
+            "-i", str(listing), "-threads", "1", "-c:a", "libmp3lame", "-b:a", "48k",
+            str(folder / "all.mp3"),
+        ],
+        check=True,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    """Print seconds and ratios for each build variant."""
+    document = load_document(bundled_speech_path())
+    with tempfile.TemporaryDirectory(prefix="bench-epub-") as work:
+        folder = Path(work)
+        clips = speak_document(document, folder / "wav")
+        audio_s = sum(clip.sync.duration_ms for clip in clips) / 1000
+        baseline = _baseline([clip.wav_path for clip in clips], folder)
+        print(f"speech: {len(clips)} paragraphs, {audio_s:.0f} s of audio")
+        print(f"baseline (one ffmpeg, one MP3): {baseline:.2f} s")
+        for granularity, audio_format in (("sentence", "mp3"), ("word", "mp3"), ("word", "aac")):
+            start = time.perf_counter()
+            out = build_epub(
+                document,
+                clips,
+                folder / f"{granularity}-{audio_format}.epub",
+                granularity=granularity,  # type: ignore[arg-type]
+                audio_format=audio_format,  # type: ignore[arg-type]
+            )
+            took = time.perf_counter() - start
+            print(
+                f"build_epub {granularity:8} {audio_format}: {took:.2f} s = "
+                f"{took / baseline:.2f}x baseline, {audio_s / took:.0f}x real time, "
+                f"{out.stat().st_size / 1e6:.1f} MB"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
