@@ -75,8 +75,9 @@ class ReaderScreen(SpeakingScreen):
         self.line_spacing = session.settings.preferences.line_spacing
         start = session.start if session.start is not None else state.paragraph
         start = max(0, min(start, count - 1))
-        self.set_reactive(ReaderScreen.current, start)
-        self.sentence = self._sentence_at(session.document.paragraphs[start], state.offset)
+        if session.start is None:
+            sentence = self._sentence_at(session.document.paragraphs[start], state.offset)
+            self.set_reactive(ReaderScreen.sentence, sentence)
         self.current = start
         self.watch_current()
         self.notice = " ".join(session.notices)

@@ -44,7 +44,13 @@ class SpeakingScreen(Screen[None]):
     status: reactive[str] = reactive("", init=False)
     notice: reactive[str] = reactive("", init=False)
 
-    speech_state = "stopped"  # stopped, loading, playing, paused
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.speech_state = "stopped"  # stopped, loading, playing, paused
+        self._token = 0
+        self._word_starts: list[int] | None = None
+        self._last_spoken: tuple[int, float] = (0, 0.0)
+        self._poll: Timer | None = None
 
     @property
     def reader(self) -> ReaderApp:
@@ -96,10 +102,7 @@ class SpeakingScreen(Screen[None]):
 
     def place_cursor(self) -> None:
         """Put the terminal cursor on the reading place for braille and review cursors."""
-        view = self.query_one(ReadingView)
-        cell = view.cursor_cell()
-        if cell is not None:
-            self.app.cursor_position = view.content_region.offset + cell
+        self.query_one(ReadingView).place_cursor()
 
     def _refresh_status(self) -> None:
         document = self.reader.session.document
@@ -119,10 +122,7 @@ class SpeakingScreen(Screen[None]):
 
     def speech_setup(self) -> None:
         """Start the (paused) timer that follows the audio device."""
-        self._token = 0
-        self._word_starts: list[int] | None = None
-        self._poll: Timer = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
-        self._last_spoken: tuple[int, float] = (0, 0.0)
+        self._poll = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
 
     def playback_words(self) -> str:
         """ "Playing 01:32 / 09:55", "Paused …", "Stopped", or why there is no sound."""
@@ -176,7 +176,8 @@ class SpeakingScreen(Screen[None]):
         if self.narrator is not None:
             self.narrator.player.stop()
         self.speech_state = "stopped"
-        self._poll.pause()
+        if self._poll is not None:
+            self._poll.pause()
         self._update_spans()
         self._refresh_status()
         self.refresh_bindings()
@@ -229,7 +230,8 @@ class SpeakingScreen(Screen[None]):
         token = self._token
         narrator.player.stop()
         self.speech_state = "loading"
-        self._poll.resume()
+        if self._poll is not None:
+            self._poll.resume()
         self._refresh_status()
 
         def work() -> None:

@@ -173,6 +173,16 @@ class ReadingView(Widget, can_focus=True):
     def _invalidate(self) -> None:
         self._frame_cache = None
         self.refresh()
+        self.call_after_refresh(self.place_cursor)
+
+    def place_cursor(self) -> None:
+        """Put the terminal cursor on the reading place (while this screen is on top),
+        so braille displays and screen-review cursors follow the reading."""
+        if not self.is_mounted or not self.screen.is_current:
+            return
+        cell = self.cursor_cell()
+        if cell is not None:
+            self.app.cursor_position = self.content_region.offset + cell
 
     # ----- reactive plumbing -----------------------------------------------------------
 
