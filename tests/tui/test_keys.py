@@ -141,7 +141,7 @@ async def test_keymap_from_settings_remaps_and_help_follows(
         await pilot.press("question_mark")
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
-        rows = dict((text, keys) for keys, text in help_screen.rows)
+        rows = {text: keys for keys, text in help_screen.rows}
         assert rows["Next paragraph"] == "x"
         assert rows["Previous paragraph"] == "p k ↑"
         await pilot.press("escape")

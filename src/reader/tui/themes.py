@@ -43,6 +43,7 @@ class Palette:
             "status line": (self.status_fg, self.status_bg),
             "footer": (self.status_fg, self.status_bg),
             "dialogs and help": (self.dialog_fg, self.dialog_bg),
+            "scroll bars": (self.accent, self.dialog_bg),
         }
 
 
@@ -108,7 +109,7 @@ PALETTES = (
         status_bg="#4a3b28",
         dialog_fg="#2e2416",
         dialog_bg="#ece0c4",
-        accent="#7a5a2b",
+        accent="#5e4420",
         minimum_contrast=4.5,
     ),
 )
@@ -148,6 +149,13 @@ def _textual_theme(palette: Palette) -> Theme:
             "block-cursor-text-style": "bold",
             "block-cursor-blurred-foreground": palette.dialog_bg,
             "block-cursor-blurred-background": palette.dialog_fg,
+            "scrollbar": palette.accent,
+            "scrollbar-hover": palette.accent,
+            "scrollbar-active": palette.dialog_fg,
+            "scrollbar-background": palette.dialog_bg,
+            "scrollbar-background-hover": palette.dialog_bg,
+            "scrollbar-background-active": palette.dialog_bg,
+            "scrollbar-corner-color": palette.dialog_bg,
         }
     )
     return Theme(

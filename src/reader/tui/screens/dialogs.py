@@ -123,21 +123,21 @@ class BookmarksDialog(_Dialog):
 class ExportDialog(_Dialog):
     """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it."""
 
-    def __init__(self, document: Document, current: int, folder: Path) -> None:
+    def __init__(self, document: Document, current: int) -> None:
         super().__init__(id="export")
         self.document = document
         self.current = current
-        self.folder = folder
 
     def compose(self) -> ComposeResult:
         stem = Path(self.document.path).stem if self.document.path else "document"
-        default_path = self.folder / f"{stem}-paragraph-{self.current + 1}.txt"
+        # Relative: written to the folder the reader was started from.
+        default_path = f"{stem}-paragraph-{self.current + 1}.txt"
         with Vertical(classes="dialog"):
             yield Static("Export to plain text", classes="dialog-title")
             yield Static('Paragraphs: a number, a range like 3-7,12, "section" or "all"')
             yield Input(str(self.current + 1), id="range")
             yield Static("File to write (it must not exist yet):")
-            yield Input(str(default_path), id="path")
+            yield Input(default_path, id="path")
             yield Static("", classes="dialog-error")
 
     def selection(self, text: str) -> list[int]:

@@ -8,7 +8,6 @@ paragraph's sentences; spans are paragraph-local character offsets.
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -324,8 +323,7 @@ class ReaderScreen(SpeakingScreen):
             if isinstance(message, str):
                 self.notice = message
 
-        folder = Path.cwd()
-        self.app.push_screen(ExportDialog(self.reader.session.document, self.current, folder), done)
+        self.app.push_screen(ExportDialog(self.reader.session.document, self.current), done)
 
     def action_help(self) -> None:
         """Show every key."""
