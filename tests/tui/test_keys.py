@@ -129,7 +129,7 @@ async def test_keymap_from_settings_remaps_and_help_follows(
     speech: Document, make_app: Callable[..., ReaderApp], data_dir
 ) -> None:
     data_dir.mkdir(parents=True)
-    (data_dir / "settings.json").write_text('{"keymap": {"next_paragraph": "x"}}')
+    (data_dir / "settings.json").write_text('{"keymap": {"next_paragraph": "x", "help": "f2"}}')
     app = make_app(speech)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -138,7 +138,10 @@ async def test_keymap_from_settings_remaps_and_help_follows(
         assert screen.current == 0
         await pilot.press("x")
         assert screen.current == 1
+        assert "f2 Help" in str(screen.query_one("#keys").render())
         await pilot.press("question_mark")
+        assert app.screen is screen
+        await pilot.press("f2")
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
         rows = {text: keys for keys, text in help_screen.rows}

@@ -5,6 +5,7 @@ Units: paragraph indices are 0-based (``start``); rates are words per minute.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -55,15 +56,17 @@ class ReaderApp(App[None]):
         for theme in reader_themes():
             self.register_theme(theme)
         self.theme = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
+        if session.settings.keymap:
+            # Before the screen exists, so the key line and help show the user's keys.
+            self.set_keymap(session.settings.keymap)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Values for the reader's own stylesheet variables under any theme."""
         return {**super().get_theme_variable_defaults(), **theme_variable_defaults()}
 
-    def on_mount(self) -> None:
-        if self.session.settings.keymap:
-            self.set_keymap(self.session.settings.keymap)
-        self.push_screen(ReaderScreen())
+    def get_default_screen(self) -> ReaderScreen:
+        """The reading screen is the app's base screen (no blank screen painted first)."""
+        return ReaderScreen()
 
     def action_quit_app(self) -> None:
         """Leave from anywhere, saving the place."""
@@ -113,6 +116,12 @@ def create_app(
     if player is not None and factory is not None:
         narrator = Narrator(document, player, factory, state.voice, state.rate)
     session = Session(document, store, settings, key, state, narrator, start, messages)
+    # A 1 MB document is millions of small immutable objects; left to the cyclic garbage
+    # collector they are rescanned on every full collection, which showed up as key
+    # presses slower than on the speech. They live as long as the app: take them out of
+    # its sight.
+    gc.collect()
+    gc.freeze()
     return ReaderApp(session)
 
 

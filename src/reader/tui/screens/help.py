@@ -12,8 +12,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 
-def key_table(screen: Screen[Any]) -> list[tuple[str, str]]:
-    """(keys, description) for each binding of ``screen``, in declaration order."""
+def key_table(screen: Screen[Any], *, footer_only: bool = False) -> list[tuple[str, str]]:
+    """(keys, description) for each binding of ``screen``, in declaration order
+    (only those marked ``show`` when ``footer_only``)."""
     app = screen.app
     keys_by_action: dict[str, list[str]] = {}
     descriptions: dict[str, str] = {}
@@ -21,6 +22,8 @@ def key_table(screen: Screen[Any]) -> list[tuple[str, str]]:
         for _key, bindings in bindings_map.key_to_bindings.items():
             for binding in bindings:
                 if not binding.id or not binding.description or binding.system:
+                    continue
+                if footer_only and not binding.show:
                     continue
                 action = binding.id or binding.action
                 shown = app.get_key_display(binding)

@@ -57,6 +57,7 @@ class ReadingView(Widget, can_focus=True):
         self._anchor = (0, 0)
         self._frame_cache: list[tuple[int, int]] | None = None
         self._digits = len(str(len(document.paragraphs)))
+        self._styles: dict[str, Style] = {}
 
     # ----- geometry -------------------------------------------------------------------
 
@@ -172,6 +173,7 @@ class ReadingView(Widget, can_focus=True):
 
     def _invalidate(self) -> None:
         self._frame_cache = None
+        self._styles.clear()
         self.refresh()
         self.call_after_refresh(self.place_cursor)
 
@@ -221,10 +223,23 @@ class ReadingView(Widget, can_focus=True):
 
     # ----- drawing ---------------------------------------------------------------------
 
+    def _style(self, name: str) -> Style:
+        """A component style, looked up once per frame rather than once per row."""
+        found = self._styles.get(name)
+        if found is None:
+            found = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._styles[name] = found
+        return found
+
+    def notify_style_update(self) -> None:
+        """The theme or stylesheet changed: forget the looked-up styles."""
+        self._styles.clear()
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
         """One screen row."""
         frame = self._frame()
-        base = self.rich_style
+        base = self._style("base")
         width = self.size.width
         if y >= len(frame):
             return Strip.blank(width, base)
@@ -232,9 +247,7 @@ class ReadingView(Widget, can_focus=True):
         if row < 0:
             return Strip.blank(width, base)
         is_current = index == self.current
-        line_style = (
-            base + self.get_component_rich_style("reading--current") if is_current else base
-        )
+        line_style = base + self._style("reading--current") if is_current else base
         segments = [self._gutter(index, row, is_current, base)]
         layout = self.layout_of(index)
         source = self.document.paragraphs[index].text
@@ -245,10 +258,10 @@ class ReadingView(Widget, can_focus=True):
 
     def _gutter(self, index: int, row: int, is_current: bool, base: Style) -> Segment:
         if is_current:
-            style = base + self.get_component_rich_style("reading--marker")
+            style = base + self._style("reading--marker")
             number = str(index + 1) if row == 0 else ""
             return Segment(f"{MARKER}{number:>{self._digits}}  ", style)
-        style = base + self.get_component_rich_style("reading--gutter")
+        style = base + self._style("reading--gutter")
         number = str(index + 1) if row == 0 else ""
         return Segment(f" {number:>{self._digits}}  ", style)
 
@@ -257,13 +270,13 @@ class ReadingView(Widget, can_focus=True):
         if self.search_terms and piece.is_word:
             folded = source[piece.start : piece.end].casefold()
             if any(term in folded for term in self.search_terms):
-                style += self.get_component_rich_style("reading--match")
+                style += self._style("reading--match")
         if not is_current:
             return style
         if self.sentence_span and _inside(piece, self.sentence_span):
-            style += self.get_component_rich_style("reading--sentence")
+            style += self._style("reading--sentence")
         if self.word_span and piece.is_word and _inside(piece, self.word_span):
-            style += self.get_component_rich_style("reading--word")
+            style += self._style("reading--word")
         return style
 
 
