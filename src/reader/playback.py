@@ -128,13 +128,10 @@ class Player:
             try:
                 with _quiet_stderr():
                     device = self._make_device(sample_rate, None)
-            except miniaudio.MiniaudioError as error:
-                self.notice = (
-                    f"No audio device could be opened ({error.args[0]}); "
-                    "playing silently on the null device so the text still advances."
-                )
+            except miniaudio.MiniaudioError:
+                self.notice = "No sound device could be opened; playing silently in real time."
             if device is not None and device.backend.lower() == "null":
-                self.notice = "No audio device found; playing silently on the null device."
+                self.notice = "No sound device found; playing silently in real time."
         if device is None:
             device = self._make_device(sample_rate, [miniaudio.Backend.NULL])
         self._device = device

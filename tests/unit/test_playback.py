@@ -79,7 +79,7 @@ def test_auto_without_a_sound_card_falls_back_to_null() -> None:
     player = Player("auto")
     try:
         if player.is_null:
-            assert player.notice is not None and "null device" in player.notice
+            assert player.notice is not None and "playing silently" in player.notice
         else:
             assert player.notice is None
     finally:

@@ -20,7 +20,6 @@ from reader.errors import ReaderError
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
 from reader.settings import MAX_RATE, MIN_RATE
-from reader.tui.largeprint import LEVELS
 from reader.tui.narrator import Narrator
 from reader.tui.themes import theme_label
 from reader.tui.widgets.reading import ReadingView, Span
@@ -112,7 +111,7 @@ class SpeakingScreen(Screen[None]):
             where += f", sentence {min(self.sentence, sentences - 1) + 1} of {sentences}"
         parts = [
             where,
-            f"Size {self.level} of {len(LEVELS)}",
+            f"Size {self.level}",
             f"Theme {theme_label(self.app.theme)}",
             self.playback_words(),
         ]
