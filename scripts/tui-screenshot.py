@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "tui"))
 
 from conftest import EvenlySpreadEspeakRenderer  # noqa: E402
-
 from reader.ingest import bundled_speech_path, load_document  # noqa: E402
 from reader.playback import Player  # noqa: E402
 from reader.settings import SettingsStore  # noqa: E402
@@ -30,7 +29,7 @@ async def main() -> None:
     app = create_app(
         load_document(bundled_speech_path()),
         player=player,
-        factory=lambda voice, rate: EvenlySpreadEspeakRenderer(folder, rate),
+        factory=lambda _voice, rate: EvenlySpreadEspeakRenderer(folder, rate),
         store=SettingsStore(folder / "data"),
         start=3,
     )
