@@ -128,13 +128,17 @@ def create_app(
 def run(
     document: Document, *, audio: str = "auto", start: int | None = None, data: Path | None = None
 ) -> int:
-    """Open the reader in this terminal until the reader quits."""
+    """Open the reader in this terminal until the reader quits. The audio device is
+    opened first (outside the UI, so that driver chatter cannot reach the screen), and
+    only when a narration renderer is available."""
     from reader.playback import open_player
 
-    player = open_player(audio)
+    factory = default_factory()
+    player = open_player(audio) if factory is not None else None
     try:
         store = SettingsStore(data) if data else SettingsStore()
-        create_app(document, player=player, store=store, start=start).run()
+        create_app(document, player=player, factory=factory, store=store, start=start).run()
     finally:
-        player.close()
+        if player is not None:
+            player.close()
     return 0
