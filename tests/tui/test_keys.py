@@ -12,7 +12,7 @@ from reader.tui.bindings import READING_BINDINGS
 from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog, SearchDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
-from reader.tui.themes import THEME_NAMES
+from reader.tui.themes import PALETTE_BY_NAME, THEME_NAMES
 from reader.tui.widgets.reading import ReadingView
 
 Check = Callable[[ReaderScreen, ReaderApp], bool]
@@ -123,6 +123,7 @@ async def test_quit_saves_and_reopening_resumes(
         assert "Resumed at paragraph 4" in screen.notice
         view = screen.query_one(ReadingView)
         assert 3 in view.visible_paragraphs()
+        assert view.styles.background.hex.lower() == PALETTE_BY_NAME[THEME_NAMES[1]].body_bg
 
 
 async def test_keymap_from_settings_remaps_and_help_follows(

@@ -55,7 +55,8 @@ class ReaderApp(App[None]):
         self.session = session
         for theme in reader_themes():
             self.register_theme(theme)
-        self.theme = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
+        name = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
+        self.theme = name
         if session.settings.keymap:
             # Before the screen exists, so the key line and help show the user's keys.
             self.set_keymap(session.settings.keymap)
@@ -120,7 +121,6 @@ def create_app(
     # collector they are rescanned on every full collection, which showed up as key
     # presses slower than on the speech. They live as long as the app: take them out of
     # its sight.
-    gc.collect()
     gc.freeze()
     return ReaderApp(session)
 
