@@ -69,8 +69,12 @@ def _start_index(document: Document, number: int | None) -> int:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    """Open a document in the main interface (the line-mode reader for now)."""
-    return run_read(args)
+    """Open a document in the terminal reader (Textual, imported only here)."""
+    document = load(args)
+    start = _start_index(document, getattr(args, "start", None))
+    from reader.tui.app import run
+
+    return run(document, audio=args.audio, start=None if args.start is None else start)
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -140,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_file(opener, required=False)
     opener.add_argument(
         "--from", dest="start", type=paragraph_number, metavar="N", help="start at paragraph N"
+    )
+    opener.add_argument(
+        "--audio",
+        choices=("auto", "null"),
+        default="auto",
+        help="audio output: the default device, or null (silent, in real time)",
     )
     handlers["open"] = run_open
 

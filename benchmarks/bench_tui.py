@@ -1,0 +1,145 @@
+"""Terminal reader speed, as ratios measured in one run (headless Textual, 80x24).
+
+1. start-up to first paint of the speech / a bare Textual app            (target <= 1.5)
+2. start-up to first paint of a generated 1 MB document / the speech     (target <= 1.5)
+3. key press to repaint, p95, 1 MB document / speech                     (target <= 1.2)
+
+Start-up is timed from building the app (document already loaded; loading is shown apart)
+to the first frame after mount. A key press is timed from posting a ``j`` key event to the
+frame the compositor hands to the display for it. Medians of several runs; the machine is
+shared, so only ratios count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from textual import events
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from reader.document import Document
+from reader.ingest import bundled_speech_path, load_document
+from reader.settings import SettingsStore
+from reader.tui.app import create_app
+
+RUNS = 5
+PRESSES = 200
+SIZE = (80, 24)
+
+
+class Bare(App[None]):
+    """The baseline: a Textual app with one line of text."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Hello")
+
+
+def make_megabyte(folder: Path, speech: Document) -> Path:
+    """A 1 MB Markdown document: the speech's paragraphs, numbered, under many headings."""
+    lines = ["# A long generated document", ""]
+    size, number = 0, 0
+    while size < 1024 * 1024:
+        if number % 25 == 0:
+            lines += [f"## Part {number // 25 + 1}", ""]
+        paragraph = speech.paragraphs[number % len(speech.paragraphs)].text
+        text = f"({number + 1}) {paragraph}"
+        lines += [text, ""]
+        size += len(text.encode()) + 2
+        number += 1
+    path = folder / "megabyte.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+async def first_paint(make: object) -> float:
+    """Seconds from building the app to its first frame."""
+    start = time.perf_counter()
+    app = make()  # type: ignore[operator]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        return time.perf_counter() - start
+
+
+async def key_latencies(document: Document, data: Path) -> list[float]:
+    """Seconds from a ``j``/``k`` key event to the screen update it causes (the compositor's
+    frame handed to the display), taken by wrapping ``App._display``."""
+    app = create_app(document, store=SettingsStore(data))
+    frames: list[float] = []
+    display = app._display
+
+    def timed_display(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        frames.append(time.perf_counter())
+
+    app._display = timed_display  # type: ignore[method-assign]
+    times = []
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for number in range(PRESSES):
+            await pilot.pause(0.02)
+            seen = len(frames)
+            key = "j" if number % 20 < 10 else "k"  # stays inside even a short document
+            start = time.perf_counter()
+            app.post_message(events.Key(key, key))
+            while len(frames) == seen:
+                if time.perf_counter() - start > 5:
+                    raise RuntimeError("no frame followed the key press")
+                await asyncio.sleep(0.0005)
+            times.append(frames[seen] - start)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+async def main() -> int:
+    """Measure and print the three ratios."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        os.environ["READER_DATA_DIR"] = str(data)
+        t0 = time.perf_counter()
+        speech = load_document(bundled_speech_path())
+        t1 = time.perf_counter()
+        big_path = make_megabyte(Path(folder), speech)
+        t2 = time.perf_counter()
+        big = load_document(big_path)
+        t3 = time.perf_counter()
+        print(
+            f"loading: speech {1000 * (t1 - t0):.0f} ms; 1 MB document "
+            f"({len(big.paragraphs)} paragraphs) {1000 * (t3 - t2):.0f} ms (ingestion)"
+        )
+
+        bare, small, large = [], [], []
+        for _ in range(RUNS):
+            bare.append(await first_paint(Bare))
+            small.append(await first_paint(lambda: create_app(speech, store=SettingsStore(data))))
+            large.append(await first_paint(lambda: create_app(big, store=SettingsStore(data))))
+        keys_small = await key_latencies(speech, data)
+        keys_large = await key_latencies(big, data)
+
+    b, s, g = (statistics.median(x) * 1000 for x in (bare, small, large))
+    ks, kg = p95(keys_small) * 1000, p95(keys_large) * 1000
+    rows = [
+        ("start-up, speech / bare Textual app", s / b, 1.5, f"{s:.0f} ms / {b:.0f} ms"),
+        ("start-up, 1 MB / speech", g / s, 1.5, f"{g:.0f} ms / {s:.0f} ms"),
+        ("key to repaint p95, 1 MB / speech", kg / ks, 1.2, f"{kg:.1f} ms / {ks:.1f} ms"),
+    ]
+    for name, ratio, target, detail in rows:
+        verdict = "ok" if ratio <= target else "OVER TARGET"
+        print(f"{name:40s} {ratio:5.2f}  (target <= {target})  {detail}  {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,1 @@
+"""The Textual terminal reader (the only package that imports Textual)."""

@@ -1,0 +1,205 @@
+"""The narration controller of the terminal reader: renders paragraphs through any object
+with ``render(paragraph) -> RenderedParagraph`` and tells the view where the device is.
+
+Units: ``position`` is frames (samples) of the current paragraph's audio as consumed by the
+audio device (see :mod:`reader.playback`); ``word``/``sentence`` are indices into the
+paragraph's sync map; character offsets are paragraph-local, as in the sync map.
+
+No Textual here: :meth:`Narrator.render` is meant to run in a worker thread (synthesis
+never runs on the event loop) and :meth:`Narrator.where` is polled by a timer.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from reader.document import Document, Paragraph
+from reader.narration.timing import RenderedParagraph, TimedUnit
+from reader.playback import Clip, Player, PlayerState
+
+CACHE_PARAGRAPHS = 8
+
+
+class ParagraphRendererLike(Protocol):
+    """Anything that turns a paragraph into audio with a sync map."""
+
+    def render(self, paragraph: Paragraph) -> RenderedParagraph:
+        """Narrate ``paragraph``."""
+        ...
+
+
+RendererFactory = Callable[[str | None, int], ParagraphRendererLike]
+"""Makes a renderer for a voice (None: the default) and a rate in words per minute."""
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """Where narration is: paragraph index, word and sentence indices in its sync map
+    (None in pauses), their paragraph-local character spans, and the device position."""
+
+    paragraph: int
+    word: int | None
+    sentence: int | None
+    word_span: tuple[int, int] | None
+    sentence_span: tuple[int, int] | None
+    position: int
+    sample_rate: int
+    state: PlayerState
+
+
+class Narrator:
+    """Renders paragraphs (cached), feeds the player and reads back the spoken word."""
+
+    def __init__(
+        self,
+        document: Document,
+        player: Player,
+        factory: RendererFactory,
+        voice: str | None,
+        rate: int,
+    ) -> None:
+        self.document = document
+        self.player = player
+        self._factory = factory
+        self._voice = voice
+        self._rate = rate
+        self._renderer: ParagraphRendererLike | None = None
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[int, str | None, int], tuple[RenderedParagraph, Clip]]
+        self._cache = OrderedDict()
+        self._syncs: dict[int, RenderedParagraph] = {}
+        self._seconds: dict[int, float] = {}
+
+    def set_voice(self, voice: str | None, rate: int) -> None:
+        """Use another voice or rate from the next render on."""
+        with self._lock:
+            if (voice, rate) != (self._voice, self._rate):
+                self._close_renderer()
+                self._voice, self._rate = voice, rate
+
+    @property
+    def rate(self) -> int:
+        """Words per minute of the current renderer."""
+        return self._rate
+
+    def _close_renderer(self) -> None:
+        close = getattr(self._renderer, "close", None)
+        leave = getattr(self._renderer, "__exit__", None)
+        if callable(close):
+            close()
+        elif callable(leave):
+            leave(None, None, None)
+        self._renderer = None
+
+    def render(self, index: int) -> tuple[RenderedParagraph, Clip]:
+        """Narrate paragraph ``index`` (thread-safe; blocks while the engine works)."""
+        with self._lock:
+            key = (index, self._voice, self._rate)
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+            if self._renderer is None:
+                self._renderer = self._factory(self._voice, self._rate)
+            rendered = self._renderer.render(self.document.paragraphs[index])
+            clip = Clip.from_wav(rendered.wav_path, tag=index)
+            self._cache[key] = (rendered, clip)
+            while len(self._cache) > CACHE_PARAGRAPHS:
+                self._cache.popitem(last=False)
+            self._seconds[index] = rendered.sync.duration_ms / 1000.0
+            return rendered, clip
+
+    def start(self, rendered: RenderedParagraph, clip: Clip, offset: int = 0) -> None:
+        """Play a rendered paragraph from the word at paragraph-local ``offset``."""
+        self._syncs[clip.tag] = rendered
+        self.player.play(clip, self.sample_for(rendered, offset))
+
+    def follow_with(self, rendered: RenderedParagraph, clip: Clip) -> None:
+        """Queue the next paragraph so it starts with no gap."""
+        self._syncs[clip.tag] = rendered
+        self.player.enqueue(clip)
+
+    @staticmethod
+    def sample_for(rendered: RenderedParagraph, offset: int) -> int:
+        """The first sample of the word at or after paragraph-local ``offset``."""
+        if offset <= 0:
+            return 0
+        for word in rendered.sync.words:
+            if word.char_end > offset:
+                return word.start_sample
+        return rendered.sync.sample_count
+
+    def seek(self, offset: int) -> bool:
+        """Move within the paragraph being played; False when it is not rendered."""
+        snap = self.player.snapshot()
+        rendered = self._syncs.get(snap.tag) if snap.tag is not None else None
+        if rendered is None:
+            return False
+        self.player.seek(self.sample_for(rendered, offset))
+        return True
+
+    def where(self) -> Spoken | None:
+        """The paragraph, word and sentence at the position the device has played."""
+        snap = self.player.snapshot()
+        if snap.tag is None:
+            return None
+        rendered = self._syncs.get(snap.tag)
+        if rendered is None:
+            return None
+        sync = rendered.sync
+        word = sync.word_at(snap.position)
+        sentence = sync.sentence_at(snap.position)
+        word_span = None if word is None else _span(sync.words[word])
+        sentence_span = None if sentence is None else _span(sync.sentences[sentence])
+        return Spoken(
+            snap.tag,
+            word,
+            sentence,
+            word_span,
+            sentence_span,
+            snap.position,
+            snap.sample_rate,
+            snap.state,
+        )
+
+    def seconds_per_word(self) -> float:
+        """Measured from the paragraphs rendered so far, else from the rate."""
+        seconds = sum(self._seconds.values())
+        words = sum(len(self.document.paragraphs[i].words) for i in self._seconds)
+        if seconds > 0 and words:
+            return seconds / words
+        return 60.0 / self._rate
+
+    def close(self) -> None:
+        """Stop playback and release the renderer."""
+        self.player.stop()
+        with self._lock:
+            self._close_renderer()
+
+
+def _span(unit: TimedUnit) -> tuple[int, int]:
+    return unit.char_start, unit.char_end
+
+
+def default_factory() -> RendererFactory | None:
+    """The project's narration renderer, or None while it is not part of this build."""
+    try:
+        # Imported by name: the renderer lives on another branch until it is merged.
+        module = importlib.import_module("reader.narration.renderer")
+    except ImportError:
+        return None
+
+    def make(voice: str | None, rate: int) -> ParagraphRendererLike:
+        settings = module.NarrationSettings(voice=voice, rate_wpm=rate, pitch=50, volume=1.0)
+        made: ParagraphRendererLike = module.ParagraphRenderer(settings, cache_dir=None, jobs=1)
+        enter = getattr(made, "__enter__", None)
+        if callable(enter):
+            made = enter()
+        return made
+
+    return make

@@ -1,0 +1,169 @@
+"""Small dialogs of the reading screen: go to a paragraph, search, bookmarks, export.
+
+Units: paragraph indices returned by dialogs are 0-based; what people type and see is
+1-based. Every dialog works from the keyboard alone: Enter accepts, Escape cancels.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from reader.document import Document
+from reader.errors import ReaderError
+from reader.export import ExportOptions, export_text, write_atomically
+from reader.sanitize import for_terminal
+from reader.selection import parse_number, parse_ranges
+
+_CANCEL = Binding("escape", "cancel", "Cancel", id="dialog_cancel")
+
+
+class _Dialog(ModalScreen[object]):
+    BINDINGS: ClassVar[list[BindingType]] = [_CANCEL]
+
+    def action_cancel(self) -> None:
+        """Close without doing anything."""
+        self.dismiss(None)
+
+    def _error(self, message: str) -> None:
+        self.query_one(".dialog-error", Static).update(f"Error: {for_terminal(message)}")
+
+
+class GoToDialog(_Dialog):
+    """Ask for a paragraph number; returns its 0-based index."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(id="go-to")
+        self.count = count
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Go to paragraph (1 to {self.count}):", classes="dialog-title")
+            yield Input(id="number", restrict=r"[0-9]*")
+            yield Static("", classes="dialog-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            self.dismiss(parse_number(event.value, self.count))
+        except ReaderError as error:
+            self._error(str(error))
+
+
+class SearchDialog(_Dialog):
+    """Ask for words to search for (all must occur in a paragraph)."""
+
+    def __init__(self, previous: str) -> None:
+        super().__init__(id="search")
+        self.previous = previous
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Search for (all words, any case):", classes="dialog-title")
+            yield Input(self.previous, id="words")
+            yield Static("", classes="dialog-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self._error("type at least one word")
+            return
+        self.dismiss(event.value.strip())
+
+
+class BookmarksDialog(_Dialog):
+    """Pick a bookmark (Enter) or delete one (d); returns the chosen paragraph index."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _CANCEL,
+        Binding("d,delete", "delete", "Delete bookmark", id="bookmark_delete"),
+    ]
+
+    def __init__(self, document: Document, bookmarks: list[int]) -> None:
+        super().__init__(id="bookmarks")
+        self.document = document
+        self.bookmarks = list(bookmarks)
+        self.deleted: list[int] = []
+
+    def _option(self, index: int) -> Option:
+        words = self.document.paragraphs[index].text.split()
+        preview = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+        return Option(f"Paragraph {index + 1}: {preview}", id=str(index))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Bookmarks (Enter goes there, d deletes):", classes="dialog-title")
+            yield OptionList(*(self._option(i) for i in self.bookmarks), id="marks")
+            yield Static("", classes="dialog-error")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.dismiss(("go", int(event.option.id), self.deleted))
+
+    def action_delete(self) -> None:
+        """Delete the highlighted bookmark."""
+        marks = self.query_one(OptionList)
+        if marks.highlighted is None:
+            return
+        option = marks.get_option_at_index(marks.highlighted)
+        if option.id is not None:
+            self.deleted.append(int(option.id))
+        marks.remove_option_at_index(marks.highlighted)
+
+    def action_cancel(self) -> None:
+        """Close; deletions still count."""
+        self.dismiss(("close", None, self.deleted))
+
+
+class ExportDialog(_Dialog):
+    """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it."""
+
+    def __init__(self, document: Document, current: int) -> None:
+        super().__init__(id="export")
+        self.document = document
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        stem = Path(self.document.path).stem if self.document.path else "document"
+        # Relative: written to the folder the reader was started from.
+        default_path = f"{stem}-paragraph-{self.current + 1}.txt"
+        with Vertical(classes="dialog"):
+            yield Static("Export to plain text", classes="dialog-title")
+            yield Static('Paragraphs: a number, a range like 3-7,12, "section" or "all"')
+            yield Input(str(self.current + 1), id="range")
+            yield Static("File to write (it must not exist yet):")
+            yield Input(default_path, id="path")
+            yield Static("", classes="dialog-error")
+
+    def selection(self, text: str) -> list[int]:
+        """0-based indices for what the reader typed."""
+        wanted = text.strip().casefold()
+        count = len(self.document.paragraphs)
+        if wanted == "all":
+            return list(range(count))
+        if wanted == "section":
+            paragraph = self.document.paragraphs[self.current]
+            return list(self.document.section_of(paragraph).paragraph_indices)
+        return parse_ranges(text, count)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "range":
+            self.query_one("#path", Input).focus()
+            return
+        try:
+            indices = self.selection(self.query_one("#range", Input).value)
+            path = Path(self.query_one("#path", Input).value.strip()).expanduser()
+            if not str(path):
+                raise ReaderError("give a file name to write")
+            text = export_text(self.document, indices, ExportOptions(numbered=True))
+            write_atomically(path, text, force=False)
+        except ReaderError as error:
+            self._error(str(error))
+            return
+        noun = "paragraph" if len(indices) == 1 else "paragraphs"
+        self.dismiss(f"Exported {len(indices)} {noun} to {for_terminal(str(path))}.")

@@ -1,0 +1,314 @@
+"""The reading state shared by the screen and its narration: what is current, what is
+marked, and the narration loop (render in a worker thread, play, follow the device).
+
+Units: ``current`` is a 0-based paragraph index; spans are paragraph-local character
+offsets; playback positions are frames consumed by the audio device; times are seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.timer import Timer
+
+from reader.document import Paragraph
+from reader.errors import ReaderError
+from reader.narration.timing import RenderedParagraph
+from reader.playback import Clip, PlayerState
+from reader.settings import MAX_RATE, MIN_RATE
+from reader.tui.narrator import Narrator
+from reader.tui.themes import theme_label
+from reader.tui.widgets.reading import ReadingView, Span
+from reader.tui.widgets.status import clock
+
+if TYPE_CHECKING:
+    from reader.tui.app import ReaderApp
+
+POLL_HZ = 30  # above the 20 updates a second asked for, with room for a busy machine
+RATE_STEP = 25
+
+
+class SpeakingScreen(Screen[None]):
+    """Reactive reading state plus play/pause/stop/rate and the highlight that follows."""
+
+    current: reactive[int] = reactive(0, init=False)
+    sentence: reactive[int] = reactive(0, init=False)
+    word_span: reactive[Span] = reactive(None, init=False)
+    sentence_span: reactive[Span] = reactive(None, init=False)
+    level: reactive[int] = reactive(1, init=False)
+    status: reactive[str] = reactive("", init=False)
+    notice: reactive[str] = reactive("", init=False)
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.speech_state = "stopped"  # stopped, loading, playing, paused
+        self._token = 0
+        self._word_starts: list[int] | None = None
+        self._last_spoken: tuple[int, float] = (0, 0.0)
+        self._poll: Timer | None = None
+
+    @property
+    def reader(self) -> ReaderApp:
+        """The app, typed."""
+        from reader.tui.app import ReaderApp
+
+        assert isinstance(self.app, ReaderApp)
+        return self.app
+
+    @property
+    def paragraph(self) -> Paragraph:
+        """The current paragraph."""
+        return self.reader.session.document.paragraphs[self.current]
+
+    @property
+    def last_index(self) -> int:
+        """Index of the last paragraph."""
+        return len(self.reader.session.document.paragraphs) - 1
+
+    @property
+    def narrator(self) -> Narrator | None:
+        """The narration controller, or None when this build has no renderer."""
+        return self.reader.session.narrator
+
+    @property
+    def speaking(self) -> bool:
+        """Whether narration is loading, playing or paused."""
+        return self.speech_state != "stopped"
+
+    def sentence_offset(self) -> int:
+        """Paragraph-local start of the current sentence."""
+        sentences = self.paragraph.sentences
+        if not sentences:
+            return 0
+        return self.paragraph.local(sentences[min(self.sentence, len(sentences) - 1)].start)
+
+    def _update_spans(self) -> None:
+        """Mark the sentence the reader is at, unless narration is marking it."""
+        if self.speaking:
+            return
+        granularity = self.reader.session.settings.preferences.granularity
+        self.word_span = None
+        if granularity == "paragraph" or not self.paragraph.sentences:
+            self.sentence_span = None
+            return
+        p = self.paragraph
+        sentence = p.sentences[min(self.sentence, len(p.sentences) - 1)]
+        self.sentence_span = (p.local(sentence.start), p.local(sentence.end))
+
+    def place_cursor(self) -> None:
+        """Put the terminal cursor on the reading place for braille and review cursors."""
+        self.query_one(ReadingView).place_cursor()
+
+    def _refresh_status(self) -> None:
+        document = self.reader.session.document
+        sentences = len(self.paragraph.sentences)
+        where = f"Paragraph {self.current + 1} of {len(document.paragraphs)}"
+        if sentences:
+            where += f", sentence {min(self.sentence, sentences - 1) + 1} of {sentences}"
+        parts = [
+            where,
+            f"Size {self.level}",
+            f"Theme {theme_label(self.app.theme)}",
+            self.playback_words(),
+        ]
+        self.status = " · ".join(parts)
+
+    # ----- narration -------------------------------------------------------------------
+
+    def speech_setup(self) -> None:
+        """Start the (paused) timer that follows the audio device."""
+        self._poll = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
+
+    def playback_words(self) -> str:
+        """ "Playing 01:32 / 09:55", "Paused …", "Stopped", or why there is no sound."""
+        narrator = self.narrator
+        if narrator is None:
+            return "No narration"
+        names = {"stopped": "Stopped", "loading": "Preparing", "playing": "Playing"}
+        name = names.get(self.speech_state, "Paused")
+        if self._word_starts is None:
+            return name
+        per_word = narrator.seconds_per_word()
+        paragraph, seconds = self._last_spoken
+        elapsed = self._word_starts[paragraph] * per_word + seconds
+        total = self._word_starts[-1] * per_word
+        return f"{name} {clock(elapsed)} / {clock(total)}"
+
+    def speech_blocked(self) -> dict[str, bool]:
+        """Narration keys that cannot work now."""
+        narrator = self.narrator
+        rate = narrator.rate if narrator else 0
+        return {
+            "play_pause": narrator is None,
+            "stop": not self.speaking,
+            "faster": narrator is None or rate + RATE_STEP > MAX_RATE,
+            "slower": narrator is None or rate - RATE_STEP < MIN_RATE,
+        }
+
+    def action_play_pause(self) -> None:
+        """Play from the current sentence, pause, or resume where it paused."""
+        narrator = self.narrator
+        if narrator is None:
+            return
+        if self.speech_state == "playing":
+            narrator.player.pause()
+            self.speech_state = "paused"
+        elif self.speech_state == "paused":
+            narrator.player.resume()
+            self.speech_state = "playing"
+        elif self.speech_state == "stopped":
+            self.start_speech(self.current, self.sentence_offset())
+        self._refresh_status()
+        self.refresh_bindings()
+
+    def action_stop(self) -> None:
+        """Stop narration; the place stays."""
+        self.stop_speech()
+
+    def stop_speech(self) -> None:
+        """Stop playing and go back to marking the current sentence."""
+        self._token += 1
+        if self.narrator is not None:
+            self.narrator.player.stop()
+        self.speech_state = "stopped"
+        if self._poll is not None:
+            self._poll.pause()
+        self._update_spans()
+        self._refresh_status()
+        self.refresh_bindings()
+
+    def _change_rate(self, delta: int) -> None:
+        narrator = self.narrator
+        if narrator is None:
+            return
+        session = self.reader.session
+        rate = max(MIN_RATE, min(MAX_RATE, narrator.rate + delta))
+        narrator.set_voice(session.state.voice, rate)
+        session.state = replace(session.state, rate=rate)
+        self.notice = f"Speech rate {rate} words a minute."
+        if self.speech_state in ("playing", "loading"):
+            offset = self.word_span[0] if self.word_span else self.sentence_offset()
+            self.start_speech(self.current, offset)
+        self.refresh_bindings()
+
+    def action_faster(self) -> None:
+        """Speak faster."""
+        self._change_rate(RATE_STEP)
+
+    def action_slower(self) -> None:
+        """Speak slower."""
+        self._change_rate(-RATE_STEP)
+
+    def moved_while_speaking(self, offset: int) -> None:
+        """The reader moved: playing narration moves along; paused narration forgets."""
+        narrator = self.narrator
+        if narrator is None or not self.speaking:
+            return
+        if self.speech_state == "paused":
+            self.stop_speech()
+            return
+        snap = narrator.player.snapshot()
+        if snap.tag == self.current and narrator.seek(offset):
+            self.poll_speech()
+            return
+        self.start_speech(self.current, offset)
+
+    def start_speech(self, index: int, offset: int) -> None:
+        """Render paragraph ``index`` in a worker thread, then play from ``offset``."""
+        narrator = self.narrator
+        if narrator is None:
+            return
+        if self._word_starts is None:
+            counts = (len(p.words) for p in narrator.document.paragraphs)
+            self._word_starts = [0, *accumulate(counts)]
+        self._token += 1
+        token = self._token
+        narrator.player.stop()
+        self.speech_state = "loading"
+        if self._poll is not None:
+            self._poll.resume()
+        self._refresh_status()
+
+        def work() -> None:
+            try:
+                rendered, clip = narrator.render(index)
+            except (ReaderError, OSError) as error:
+                self.app.call_from_thread(self._speech_failed, token, str(error))
+                return
+            self.app.call_from_thread(self._rendered, token, offset, rendered, clip)
+
+        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+
+    def _speech_failed(self, token: int, message: str) -> None:
+        if token == self._token:
+            self.stop_speech()
+            self.notice = f"Narration failed: {message}"
+
+    def _rendered(self, token: int, offset: int, rendered: RenderedParagraph, clip: Clip) -> None:
+        narrator = self.narrator
+        if token != self._token or narrator is None:
+            return
+        narrator.start(rendered, clip, offset)
+        self.speech_state = "playing"
+        self.poll_speech()
+        self._prefetch(clip.tag + 1, token)
+
+    def _prefetch(self, index: int, token: int) -> None:
+        narrator = self.narrator
+        if narrator is None or index > self.last_index:
+            return
+
+        def work() -> None:
+            try:
+                rendered, clip = narrator.render(index)
+            except (ReaderError, OSError) as error:
+                self.app.call_from_thread(self._speech_failed, token, str(error))
+                return
+            self.app.call_from_thread(self._queued, token, rendered, clip)
+
+        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+
+    def _queued(self, token: int, rendered: RenderedParagraph, clip: Clip) -> None:
+        if token == self._token and self.narrator is not None:
+            self.narrator.follow_with(rendered, clip)
+
+    def poll_speech(self) -> None:
+        """Follow the device: current paragraph, spoken word and sentence, the clock."""
+        narrator = self.narrator
+        if narrator is None or self.speech_state not in ("playing", "paused"):
+            return
+        spoken = narrator.where()
+        if spoken is None:
+            return
+        if spoken.paragraph != self.current:
+            with self.prevent():
+                self.set_reactive(SpeakingScreen.sentence, 0)
+            self.current = spoken.paragraph
+            self._prefetch(spoken.paragraph + 1, self._token)
+        granularity = self.reader.session.settings.preferences.granularity
+        self.word_span = spoken.word_span if granularity == "word" else None
+        if granularity != "paragraph" and spoken.sentence_span is not None:
+            self.sentence_span = spoken.sentence_span
+        elif granularity == "paragraph":
+            self.sentence_span = None
+        if spoken.sentence is not None and spoken.sentence < len(self.paragraph.sentences):
+            with self.prevent():
+                self.set_reactive(SpeakingScreen.sentence, spoken.sentence)
+        self._last_spoken = (spoken.paragraph, spoken.position / spoken.sample_rate)
+        finished = spoken.state is PlayerState.FINISHED and narrator.player.queued is None
+        if finished and spoken.paragraph >= self.last_index:
+            self.stop_speech()
+            self.notice = "End of the document."
+            return
+        self._refresh_status()
+        self.place_cursor()
+
+    def speech_close(self) -> None:
+        """Stop narration before leaving."""
+        if self.narrator is not None:
+            self._token += 1
+            self.narrator.close()

@@ -1,0 +1,37 @@
+"""``reader open`` options are checked before the terminal UI starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from reader.cli import build_parser, main
+
+
+def test_audio_choice_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["open", "--audio", "loud"])
+    assert raised.value.code == 2
+    assert "invalid choice: 'loud'" in capsys.readouterr().err
+
+
+def test_open_defaults() -> None:
+    args = build_parser().parse_args(["open", "x.md", "--from", "3", "--audio", "null"])
+    assert (args.file, args.start, args.audio) == ("x.md", 3, "null")
+    assert build_parser().parse_args(["open"]).audio == "auto"
+
+
+def test_missing_file_is_one_line_without_starting_the_ui(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "reader", "open", str(missing), "--audio", "null"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "nope.md" in result.stderr
