@@ -1,0 +1,231 @@
+"""Audio assembly and encoding: the only module that runs ffmpeg/ffprobe.
+
+Long documents are assembled by streaming: the full-length WAV is written chunk by chunk
+from the paragraph files, and encoders read the paragraphs through ffmpeg's concat demuxer,
+so memory does not grow with the book. Encoders run as parallel processes (one per core):
+the full-length files first, then batches of per-paragraph copies.
+
+Every file is written under a temporary name and renamed when complete.
+
+Units: sample counts at the paragraphs' sample rate (mono, 16-bit PCM); ``gap`` values are
+samples of silence; chapter times in the FFMETADATA text are milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import wave
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from reader.errors import EXIT_FAILURE, ReaderError
+
+# Codec settings per format. LAME at quality 7 ("fast") is twice as fast as its default
+# and transparent enough for 22 kHz speech at this bitrate.
+MP3_BITRATE = "48k"
+CODECS: dict[str, list[str]] = {
+    "mp3": ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-compression_level", "7"],
+    "ogg": ["-c:a", "libvorbis", "-q:a", "3"],
+    "m4b": ["-c:a", "aac", "-b:a", "48k"],
+}
+# Temporary names hide the extension, so the container is always named.
+MUXERS = {"mp3": "mp3", "ogg": "ogg", "m4b": "ipod"}
+BATCH = 48  # per-paragraph copies per ffmpeg process: startup is paid once per batch
+CHUNK_FRAMES = 1 << 16
+
+_FFMPEG_MISSING = (
+    "ffmpeg is needed to write {what} but it is not installed; install the Debian package "
+    "ffmpeg (apt install ffmpeg), or ask for --format wav"
+)
+
+
+def require_ffmpeg(what: str = "encoded audio") -> None:
+    """Raise a one-line ``ReaderError`` naming the package when ffmpeg/ffprobe are absent."""
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        raise ReaderError(_FFMPEG_MISSING.format(what=what), EXIT_FAILURE)
+
+
+def _temp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _run_ffmpeg(arguments: list[str], what: str) -> bytes:
+    """Run ffmpeg quietly; a failure becomes one line naming ``what``."""
+    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
+    try:
+        result = subprocess.run(command, capture_output=True, check=False)
+    except FileNotFoundError:
+        raise ReaderError(_FFMPEG_MISSING.format(what=what), EXIT_FAILURE) from None
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        last = detail[-1] if detail else f"exit status {result.returncode}"
+        if "No space left" in " ".join(detail):
+            last = "no space left on the device; free some space or choose another folder"
+        raise ReaderError(f"ffmpeg could not write {what}: {last}", EXIT_FAILURE)
+    return result.stdout
+
+
+def time_stretch(pcm: bytes, sample_rate: int, factor: float) -> bytes:
+    """Speed mono 16-bit ``pcm`` up by ``factor`` without changing its pitch (atempo)."""
+    require_ffmpeg("speech faster than 430 words per minute")
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
+    command = [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
+        *raw, "-i", "pipe:0", "-filter:a", f"atempo={factor:.6f}", *raw, "pipe:1",
+    ]  # fmt: skip
+    result = subprocess.run(command, input=pcm, capture_output=True, check=False)
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip()
+        raise ReaderError(f"ffmpeg could not time-stretch the speech: {detail}", EXIT_FAILURE)
+    return result.stdout
+
+
+def write_silence(path: Path, samples: int, sample_rate: int) -> None:
+    """A WAV of ``samples`` zero samples (a gap between paragraphs)."""
+    temp = _temp(path)
+    with wave.open(str(temp), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(sample_rate)
+        out.writeframes(b"\0\0" * samples)
+    temp.replace(path)
+
+
+def write_full_wav(parts: Sequence[tuple[Path, int]], sample_rate: int, out: Path) -> int:
+    """Join paragraph WAVs, each followed by its gap of silence, into ``out`` by streaming.
+
+    Returns the total samples written. Needs no ffmpeg.
+    """
+    temp = _temp(out)
+    total = 0
+    try:
+        with wave.open(str(temp), "wb") as sink:
+            sink.setnchannels(1)
+            sink.setsampwidth(2)
+            sink.setframerate(sample_rate)
+            for wav_path, gap in parts:
+                with wave.open(str(wav_path), "rb") as source:
+                    while frames := source.readframes(CHUNK_FRAMES):
+                        sink.writeframesraw(frames)
+                        total += len(frames) // 2
+                sink.writeframesraw(b"\0\0" * gap)
+                total += gap
+        temp.replace(out)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return total
+
+
+def _concat_list(parts: Sequence[tuple[Path, int]], sample_rate: int, folder: Path) -> Path:
+    """An ffmpeg concat list of the paragraphs with gap files between them."""
+    gaps: dict[int, Path] = {}
+    lines = ["ffconcat version 1.0"]
+    for wav_path, gap in parts:
+        lines.append(f"file {_quote(wav_path)}")
+        if gap > 0:
+            if gap not in gaps:
+                gaps[gap] = folder / f"gap-{gap}.wav"
+                write_silence(gaps[gap], gap, sample_rate)
+            lines.append(f"file {_quote(gaps[gap])}")
+    listing = folder / "parts.ffconcat"
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return listing
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
+
+
+def encode_full_task(
+    parts: Sequence[tuple[Path, int]],
+    sample_rate: int,
+    out: Path,
+    fmt: str,
+    *,
+    metadata: str,
+    workdir: Path,
+) -> Callable[[], None]:
+    """A job that encodes the full-length ``out`` with chapters and tags from
+    ``metadata`` (FFMETADATA text). The concat list is written now, the encoding later."""
+    listing = _concat_list(parts, sample_rate, workdir)
+    meta_path = workdir / f"{fmt}.ffmeta"
+    meta_path.write_text(metadata, encoding="utf-8")
+
+    def job() -> None:
+        temp = _temp(out)
+        arguments = ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(meta_path)]
+        arguments += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        arguments += [*CODECS[fmt], "-f", MUXERS[fmt]]
+        try:
+            _run_ffmpeg([*arguments, str(temp)], out.name)
+            temp.replace(out)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    return job
+
+
+def encode_copies_tasks(
+    pairs: Sequence[tuple[Path, Path]], fmt: str, jobs: int
+) -> list[Callable[[], None]]:
+    """Jobs that encode each ``(wav, out)`` pair, in batches sharing one ffmpeg process."""
+    if not pairs:
+        return []
+    batches = max(jobs, -(-len(pairs) // BATCH))
+    size = -(-len(pairs) // batches)
+    tasks: list[Callable[[], None]] = []
+    for first in range(0, len(pairs), size):
+        batch = pairs[first : first + size]
+
+        def job(batch: Sequence[tuple[Path, Path]] = batch) -> None:
+            temps = [_temp(out) for _, out in batch]
+            arguments: list[str] = []
+            for wav_path, _ in batch:
+                arguments += ["-i", str(wav_path)]
+            for index, temp in enumerate(temps):
+                arguments += ["-map", f"{index}:a", "-map_metadata", "-1", *CODECS[fmt]]
+                arguments += ["-f", MUXERS[fmt], str(temp)]
+            try:
+                _run_ffmpeg(arguments, f"the {fmt} copies of the paragraphs")
+                for temp, (_, out) in zip(temps, batch, strict=True):
+                    temp.replace(out)
+            finally:
+                for temp in temps:
+                    temp.unlink(missing_ok=True)
+
+        tasks.append(job)
+    return tasks
+
+
+def run_parallel(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
+    """Run encoder jobs ``jobs`` at a time, longest (first) first; the first error wins."""
+    if not tasks:
+        return
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(tasks)))) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        try:
+            for future in futures:
+                future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+def probe(path: Path) -> dict[str, Any]:
+    """ffprobe's view of a file: format (duration, start_time, tags) and chapters."""
+    require_ffmpeg("audio details")
+    command = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format"]
+    command += ["-show_chapters", "-show_streams", str(path)]
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0:
+        raise ReaderError(f"ffprobe cannot read {path.name}", EXIT_FAILURE)
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
