@@ -16,6 +16,7 @@ parallelism means worker processes (see ``renderer``).
 from __future__ import annotations
 
 import ctypes
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -197,17 +198,27 @@ def list_voices() -> list[Voice]:
     return sorted(voices, key=lambda v: v.id)
 
 
+@functools.cache
 def engine_version() -> str:
-    """A string that changes whenever the engine's output could change (cache key part)."""
-    espeak = _binding()
-    info = espeak.dll.espeak_Info
+    """A string that changes whenever the engine's output could change (cache key part).
+
+    The audio depends on libespeak-ng alone (pyttsx3 only binds it), so the library's own
+    version is asked directly, without starting eSpeak or importing pyttsx3 (fast).
+    """
+    info = _load_library().espeak_Info
     info.restype = ctypes.c_char_p
     info.argtypes = [ctypes.c_void_p]
-    version = (info(None) or b"?").decode("ascii", "replace")
-    try:
-        from importlib.metadata import version as package_version
+    return f"{SYNTH_FORMAT}/espeak-ng {(info(None) or b'?').decode('ascii', 'replace')}"
 
-        pyttsx3_version = package_version("pyttsx3")
-    except Exception:
-        pyttsx3_version = "?"
-    return f"{SYNTH_FORMAT}/espeak-ng {version}/pyttsx3 {pyttsx3_version}"
+
+def _load_library() -> Any:
+    """libespeak-ng through ctypes, as pyttsx3's binding finds it."""
+    import ctypes.util
+
+    for name in ("libespeak-ng.so.1", ctypes.util.find_library("espeak-ng")):
+        if name:
+            try:
+                return ctypes.CDLL(name)
+            except OSError:
+                continue
+    raise ReaderError(_MISSING, EXIT_FAILURE)

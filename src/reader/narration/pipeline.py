@@ -35,8 +35,10 @@ from reader.narration.assemble import (
 )
 from reader.narration.cache import write_text
 from reader.narration.command import BOOK_FORMATS, check_writable
+from reader.narration.manifest import Manifest, input_digest
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress, RenderFailed
 from reader.narration.syncformats import (
+    SYNC_FORMAT,
     Placed,
     build_timeline,
     document_json,
@@ -113,7 +115,16 @@ def _write_paragraph(
 ) -> None:
     _link_or_copy(clip.wav_path, folder / f"{stem}.wav")
     item = Placed(paragraph, clip, 0, stem)
-    write_text(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
+    write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` atomically unless ``path`` already holds it (renaming over a file
+    is slow on ext4, which flushes the data first)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if path.read_text(encoding="utf-8") == text:
+            return
+    write_text(path, text)
 
 
 def _guard(action: Callable[[], None], folder: Path) -> None:
@@ -143,6 +154,15 @@ def render_document(request: RenderRequest) -> str:
     with folder_lock(folder):
         remove_leftovers(folder)
         with ParagraphRenderer(request.settings, request.cache_dir, request.jobs) as renderer:
+            keys = [renderer.key(p.text) for p in paragraphs]
+            settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
+            digest = input_digest(document, paragraphs, keys, settings)
+            old = Manifest.read(folder)
+            if old.up_to_date(folder, digest):
+                if request.progress is not None:
+                    request.progress(len(paragraphs), len(paragraphs))
+                return f"{folder} is up to date ({len(paragraphs)} paragraphs)"
+            Manifest.forget(folder)
             try:
                 clips = renderer.render_many(paragraphs, request.progress)
             except RenderFailed as failed:
@@ -160,8 +180,11 @@ def render_document(request: RenderRequest) -> str:
         parts = [
             (folder / f"{stem}.wav", gap) for stem, gap in zip(stems, timeline.gaps, strict=True)
         ]
+        stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
         written = _assemble(
             request,
+            old=old,
+            stale=stale,
             rate=rate,
             sample_count=timeline.sample_count,
             parts=parts,
@@ -180,10 +203,16 @@ def render_document(request: RenderRequest) -> str:
             f"{base}.m3u8": m3u8(timeline, playlist_ext),
         }
         for name, text in sync_files.items():
-            _guard(partial(write_text, folder / name, text), folder)
+            _guard(partial(write_if_changed, folder / name, text), folder)
         for name in books:
             mp3s = [folder / f"{stem}.mp3" for stem in stems]
             written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
+        names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
+        names += [*written, *sync_files]
+        _guard(
+            partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
+            folder,
+        )
     seconds = timeline.sample_count // rate
     files = len(written) + len(sync_files)
     return (
@@ -195,6 +224,8 @@ def render_document(request: RenderRequest) -> str:
 def _assemble(
     request: RenderRequest,
     *,
+    old: Manifest,
+    stale: set[str],
     rate: int,
     sample_count: int,
     parts: list[tuple[Path, int]],
@@ -219,7 +250,9 @@ def _assemble(
             tasks.append(partial(_checked_wav, parts, rate, folder / f"{base}.wav", sample_count))
             written.append(f"{base}.wav")
         for fmt in copies:
-            pairs = [(folder / f"{s}.wav", folder / f"{s}.{fmt}") for s in stems]
+            # Copies of paragraphs that did not change are kept from the last render.
+            redo = [s for s in stems if s in stale or not old.unchanged(folder, f"{s}.{fmt}")]
+            pairs = [(folder / f"{s}.wav", folder / f"{s}.{fmt}") for s in redo]
             tasks += encode_copies_tasks(pairs, fmt, request.jobs)
         _guard(partial(run_parallel, tasks, request.jobs), folder)
     finally:

@@ -14,9 +14,7 @@ sample indices into each paragraph's audio (see ``reader.narration.timing``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,6 +27,7 @@ from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
 from reader.narration.engine import MAX_ENGINE_RATE_WPM, MIN_RATE_WPM, EngineEvent
 from reader.narration.timing import RenderedParagraph
+from reader.narration.worker import WorkerPool
 
 MAX_RATE_WPM = 1200  # 2.8x time-stretch of eSpeak's fastest exact rate
 MAX_VOLUME = 2.0
@@ -116,15 +115,6 @@ def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key
     return len(pcm) // 2
 
 
-def _worker_start() -> None:
-    """Worker processes: Ctrl-C is the parent's to handle, and stdout is not theirs."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-
-
 class ParagraphRenderer:
     """Renders paragraphs with one set of ``NarrationSettings``; use as a context manager
     so worker processes are shut down."""
@@ -140,7 +130,7 @@ class ParagraphRenderer:
         self.engine_version = engine.engine_version()
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         if settings.voice is not None:  # fail fast, before any worker starts
             engine.check_voice(settings.voice)
 
@@ -153,12 +143,12 @@ class ParagraphRenderer:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close(cancel=kind is not None)
+        self.close()
 
-    def close(self, cancel: bool = False) -> None:
-        """Stop the worker processes (dropping queued work when ``cancel``)."""
+    def close(self) -> None:
+        """Stop the worker processes."""
         if self._pool is not None:
-            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            self._pool.close()
             self._pool = None
 
     def key(self, text: str) -> str:
@@ -239,32 +229,14 @@ class ParagraphRenderer:
                     _attempt(partial(synthesise_into_cache, text, self.settings, root, key)),
                 )
             return
-        pool = self._ensure_pool()
-        futures: dict[Future[int], str] = {
-            pool.submit(
-                synthesise_into_cache, paragraphs[positions[0]].text, self.settings, root, key
-            ): key
-            for key, positions in missing.items()
-        }
-        try:
-            for future in as_completed(futures):
-                yield futures[future], _attempt(future.result)
-        except BaseException:
-            self.close(cancel=True)
-            raise
-
-    def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            import multiprocessing
-
-            # forkserver, not fork: the caller may be a threaded UI, and eSpeak's state must
-            # not be copied into children half-initialised.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["reader.narration.renderer"])
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs, mp_context=context, initializer=_worker_start
-            )
-        return self._pool
+            self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
+        s = self.settings
+        jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
+        try:
+            yield from self._pool.run(jobs, [s.voice, s.rate_wpm, s.pitch, s.volume], root)
+        except OSError as error:
+            raise ReaderError(f"cannot write the narration cache: {error}", EXIT_FAILURE) from None
 
     def _finish(
         self,
@@ -293,6 +265,10 @@ class ParagraphRenderer:
             failures[position] = str(error)
             return
         rendered[position] = RenderedParagraph(entry.wav_path, sync)
+
+
+def _local(settings: NarrationSettings, root: str, key: str, text: str) -> int:
+    return synthesise_into_cache(text, settings, root, key)
 
 
 def _attempt(job: Callable[[], int]) -> int | str:

@@ -153,9 +153,7 @@ def paragraph_map(
 
 def paragraph_json(item: Placed, audio: str) -> str:
     """``p001.json``: the paragraph's own sync map (times in its own audio file)."""
-    return json.dumps(
-        paragraph_map(item.paragraph, item.clip.sync, audio), ensure_ascii=False, indent=1
-    )
+    return json.dumps(paragraph_map(item.paragraph, item.clip.sync, audio), ensure_ascii=False)
 
 
 def read_paragraph_json(text: str, paragraph: Paragraph) -> ParagraphSync:
@@ -205,7 +203,6 @@ def document_json(timeline: Timeline, audio: dict[str, str], extension: str) -> 
             ],
         },
         ensure_ascii=False,
-        indent=1,
     )
 
 
