@@ -42,7 +42,9 @@ def align(
     starts = _strictly_increasing(_word_starts(spans, word_events), sample_count)
     words = tuple(
         TimedUnit(start, end, s, e, text)
-        for (s, e, text), start, end in zip(spans, starts, [*starts[1:], sample_count], strict=True)
+        for (s, e, text), start, end in zip(
+            spans, starts, [*starts[1:], sample_count][: len(starts)], strict=True
+        )
     )
     sentences = _sentences(paragraph, words, sample_count)
     return ParagraphSync(paragraph.index, sample_rate, sample_count, words, sentences)

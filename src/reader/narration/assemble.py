@@ -72,18 +72,26 @@ def _run_ffmpeg(arguments: list[str], what: str) -> bytes:
 
 
 def time_stretch(pcm: bytes, sample_rate: int, factor: float) -> bytes:
-    """Speed mono 16-bit ``pcm`` up by ``factor`` without changing its pitch (atempo)."""
+    """Speed mono 16-bit ``pcm`` up by ``factor`` without changing its pitch (atempo).
+
+    The result has exactly ``round(len / factor)`` samples: atempo keeps back the last
+    window of its input, so silence is fed after the speech and cut off again.
+    """
     require_ffmpeg("speech faster than 430 words per minute")
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
     command = [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
         *raw, "-i", "pipe:0", "-filter:a", f"atempo={factor:.6f}", *raw, "pipe:1",
     ]  # fmt: skip
-    result = subprocess.run(command, input=pcm, capture_output=True, check=False)
+    padding = b"\0\0" * sample_rate  # one second: more than atempo's window
+    result = subprocess.run(command, input=pcm + padding, capture_output=True, check=False)
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip()
         raise ReaderError(f"ffmpeg could not time-stretch the speech: {detail}", EXIT_FAILURE)
-    return result.stdout
+    wanted = round(len(pcm) // 2 / factor)
+    if len(result.stdout) < 2 * wanted:
+        raise ReaderError("ffmpeg returned too little time-stretched audio", EXIT_FAILURE)
+    return result.stdout[: 2 * wanted]
 
 
 def write_silence(path: Path, samples: int, sample_rate: int) -> None:
