@@ -34,12 +34,12 @@ def assert_whole(paragraph: Paragraph, clip: RenderedParagraph) -> None:
 
 
 def assert_close(a: RenderedParagraph, b: RenderedParagraph) -> None:
-    """The same text synthesised twice: eSpeak varies a little between calls (its state
-    carries over), by 20 ms plus up to 1% of the position."""
-    assert abs(a.sample_count - b.sample_count) < 441 + a.sample_count // 100
+    """The same text synthesised twice. eSpeak is not bit-exact between calls (its state
+    carries over from the previous text): allow 100 ms plus 3% of the position."""
+    assert abs(a.sample_count - b.sample_count) < 2205 + a.sample_count * 3 // 100
     for x, y in zip(a.sync.words, b.sync.words, strict=True):
         assert (x.text, x.char_start) == (y.text, y.char_start)
-        assert abs(x.start_sample - y.start_sample) < 441 + x.start_sample // 100
+        assert abs(x.start_sample - y.start_sample) < 2205 + x.start_sample * 3 // 100
 
 
 def test_speech_paragraphs_are_timed_against_the_audio(speech: Document, cache_dir: Path) -> None:
