@@ -165,6 +165,7 @@ def render_document(request: RenderRequest) -> str:
             Manifest.forget(folder)
             try:
                 clips = renderer.render_many(paragraphs, request.progress)
+                synthesised = renderer.synthesised
             except RenderFailed as failed:
                 # Keep every paragraph that did render, then report the others by number.
                 for position, clip in failed.rendered.items():
@@ -216,7 +217,8 @@ def render_document(request: RenderRequest) -> str:
     seconds = timeline.sample_count // rate
     files = len(written) + len(sync_files)
     return (
-        f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}) "
+        f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
+        f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     )
 

@@ -289,10 +289,9 @@ def srt(timeline: Timeline) -> str:
 
 def lrc(timeline: Timeline) -> str:
     """Enhanced LRC: a line per sentence, ``<mm:ss.xx>`` before every word."""
-    meta = timeline.document.metadata
     lines = [f"[ti:{_flat(timeline.document.title)}]"]
-    if meta.speaker:
-        lines.append(f"[ar:{_flat(meta.speaker)}]")
+    if speaker(timeline.document):
+        lines.append(f"[ar:{_flat(speaker(timeline.document))}]")
     lines.append(f"[length:{_lrc_clock(ms(timeline.sample_count, timeline.sample_rate))[:5]}]")
     for cue in _cues(timeline):
         words = "".join(f"<{_lrc_clock(at)}>{_flat(piece)} " for at, piece in cue.pieces)
@@ -325,13 +324,19 @@ def iso_date(text: str) -> str:
     return text
 
 
+def speaker(document: Document) -> str:
+    """Who speaks or wrote the text (the ``artist`` tag), where known."""
+    extra = dict(document.metadata.extra)
+    return document.metadata.speaker or extra.get("author", "") or extra.get("artist", "")
+
+
 def ffmetadata(timeline: Timeline) -> str:
     """FFMETADATA: tags (title, artist = speaker, album, date) and the chapters in ms."""
     document, rate = timeline.document, timeline.sample_rate
     meta = document.metadata
     tags = {
         "title": document.title,
-        "artist": meta.speaker,
+        "artist": speaker(document),
         "album": document.title,
         "date": iso_date(meta.date) if meta.date else "",
         "comment": meta.source,
