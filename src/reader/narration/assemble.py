@@ -32,7 +32,9 @@ MP3_BITRATE = "48k"
 CODECS: dict[str, list[str]] = {
     "mp3": ["-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-compression_level", "7"],
     "ogg": ["-c:a", "libvorbis", "-q:a", "3"],
-    "m4b": ["-c:a", "aac", "-b:a", "48k"],
+    # ffmpeg's AAC "twoloop" coder is six times slower than "fast" for no audible gain in
+    # speech at this rate.
+    "m4b": ["-c:a", "aac", "-aac_coder", "fast", "-b:a", "48k"],
 }
 # Temporary names hide the extension, so the container is always named.
 MUXERS = {"mp3": "mp3", "ogg": "ogg", "m4b": "ipod"}
