@@ -30,7 +30,7 @@ def test_samples_are_increasing_and_inside_the_audio() -> None:
     result = engine.synthesise("One sentence here. Then another one, after a pause.")
     samples = [e.sample for e in result.events if e.kind == "word"]
     assert samples == sorted(samples)
-    assert 0 <= samples[0] and samples[-1] < result.sample_count
+    assert samples[0] >= 0 and samples[-1] < result.sample_count
     assert result.sample_rate == 22050
     assert len(result.pcm) == 2 * result.sample_count
 
@@ -74,5 +74,7 @@ def test_headless_commands_do_not_import_the_engine() -> None:
         "main(['info', 'texts/sessions-iacp-2018.md']); "
         "assert 'pyttsx3' not in sys.modules and 'textual' not in sys.modules"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
