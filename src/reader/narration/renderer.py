@@ -221,14 +221,9 @@ class ParagraphRenderer:
             return
         root = str(self.cache.root)
         self.synthesised += len(missing)
-        if self.jobs == 1 or (len(missing) == 1 and self._pool is None):
-            for key, positions in missing.items():
-                text = paragraphs[positions[0]].text
-                yield (
-                    key,
-                    _attempt(partial(synthesise_into_cache, text, self.settings, root, key)),
-                )
-            return
+        # Even with one job, synthesis runs on a pool thread: the calling thread only waits,
+        # so Ctrl-C lands there and not inside eSpeak's callback (where ctypes would swallow
+        # it).
         if self._pool is None:
             self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
         s = self.settings
@@ -269,18 +264,3 @@ class ParagraphRenderer:
 
 def _local(settings: NarrationSettings, root: str, key: str, text: str) -> int:
     return synthesise_into_cache(text, settings, root, key)
-
-
-def _attempt(job: Callable[[], int]) -> int | str:
-    """Run one synthesis; a failure of that paragraph becomes its reason, so one bad
-    paragraph never stops the others. A cache folder that cannot be written stops all."""
-    try:
-        return job()
-    except ReaderError as error:
-        return str(error)
-    except OSError as error:
-        raise ReaderError(
-            f"cannot write the narration cache: {error.strerror or error}", EXIT_FAILURE
-        ) from None
-    except (ValueError, RuntimeError) as error:
-        return f"{type(error).__name__}: {error}"
