@@ -155,8 +155,9 @@ def test_two_renders_into_one_folder(tmp_path: Path) -> None:
 
 def test_range_gap_and_fast_rate(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_reader("render", str(bundled_speech_path()), "-o", str(out), "--format", "wav",
-                        "--paragraphs", "2-3", "--gap", "0", "--rate", "600", cache=tmp_path)  # fmt: skip
+    options = ["--format", "wav", "--paragraphs", "2-3", "--gap", "0", "--rate", "600"]
+    result = run_reader("render", str(bundled_speech_path()), "-o", str(out), *options,
+                        cache=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in out.glob("p*")) == [
         "p002.json", "p002.wav", "p003.json", "p003.wav"
