@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration import mp3join
 
 # Codec settings per format. LAME at quality 7 ("fast") is twice as fast as its default
 # and transparent enough for 22 kHz speech at this bitrate.
@@ -107,11 +108,13 @@ def write_silence(path: Path, samples: int, sample_rate: int) -> None:
     temp.replace(path)
 
 
-def write_full_wav(parts: Sequence[tuple[Path, int]], sample_rate: int, out: Path) -> int:
-    """Join paragraph WAVs, each followed by its gap of silence, into ``out`` by streaming.
+Parts = Sequence[tuple[Path | None, int]]
+"""Audio in order: ``(wav_path, 0)`` for a file, ``(None, n)`` for n samples of silence."""
 
-    Returns the total samples written. Needs no ffmpeg.
-    """
+
+def write_full_wav(parts: Parts, sample_rate: int, out: Path) -> int:
+    """Join the parts into ``out`` by streaming; returns the samples written. Needs no
+    ffmpeg."""
     temp = _temp(out)
     total = 0
     try:
@@ -119,13 +122,16 @@ def write_full_wav(parts: Sequence[tuple[Path, int]], sample_rate: int, out: Pat
             sink.setnchannels(1)
             sink.setsampwidth(2)
             sink.setframerate(sample_rate)
-            for wav_path, gap in parts:
+            for wav_path, silence in parts:
+                if wav_path is None:
+                    for start in range(0, silence, CHUNK_FRAMES):
+                        sink.writeframesraw(b"\0\0" * min(CHUNK_FRAMES, silence - start))
+                    total += silence
+                    continue
                 with wave.open(str(wav_path), "rb") as source:
                     while frames := source.readframes(CHUNK_FRAMES):
                         sink.writeframesraw(frames)
                         total += len(frames) // 2
-                sink.writeframesraw(b"\0\0" * gap)
-                total += gap
         temp.replace(out)
     except BaseException:
         temp.unlink(missing_ok=True)
@@ -133,18 +139,21 @@ def write_full_wav(parts: Sequence[tuple[Path, int]], sample_rate: int, out: Pat
     return total
 
 
-def _concat_list(parts: Sequence[tuple[Path, int]], sample_rate: int, folder: Path) -> Path:
-    """An ffmpeg concat list of the paragraphs with gap files between them."""
-    gaps: dict[int, Path] = {}
+def _concat_list(parts: Parts, sample_rate: int, folder: Path) -> Path:
+    """An ffmpeg concat list of the parts, silences as WAV files (one per length)."""
+    silences: dict[int, Path] = {}
     lines = ["ffconcat version 1.0"]
-    for wav_path, gap in parts:
-        lines.append(f"file {_quote(wav_path)}")
-        if gap > 0:
-            if gap not in gaps:
-                gaps[gap] = folder / f"gap-{gap}.wav"
-                write_silence(gaps[gap], gap, sample_rate)
-            lines.append(f"file {_quote(gaps[gap])}")
-    listing = folder / "parts.ffconcat"
+    for wav_path, samples in parts:
+        path = wav_path
+        if path is None:
+            if samples <= 0:
+                continue
+            if samples not in silences:
+                silences[samples] = folder / f"silence-{samples}.wav"
+                write_silence(silences[samples], samples, sample_rate)
+            path = silences[samples]
+        lines.append(f"file {_quote(path)}")
+    listing = folder / f"parts-{secrets.token_hex(4)}.ffconcat"
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return listing
 
@@ -154,7 +163,7 @@ def _quote(path: Path) -> str:
 
 
 def encode_full_task(
-    parts: Sequence[tuple[Path, int]],
+    parts: Parts,
     sample_rate: int,
     out: Path,
     fmt: str,
@@ -165,8 +174,7 @@ def encode_full_task(
     """A job that encodes the full-length ``out`` with chapters and tags from
     ``metadata`` (FFMETADATA text). The concat list is written now, the encoding later."""
     listing = _concat_list(parts, sample_rate, workdir)
-    meta_path = workdir / f"{fmt}.ffmeta"
-    meta_path.write_text(metadata, encoding="utf-8")
+    meta_path = _metadata_file(workdir, fmt, metadata)
 
     def job() -> None:
         temp = _temp(out)
@@ -175,6 +183,47 @@ def encode_full_task(
         arguments += [*CODECS[fmt], "-f", MUXERS[fmt]]
         try:
             _run_ffmpeg([*arguments, str(temp)], out.name)
+            temp.replace(out)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    return job
+
+
+def _metadata_file(workdir: Path, fmt: str, metadata: str) -> Path:
+    path = workdir / f"{fmt}.ffmeta"
+    path.write_text(metadata, encoding="utf-8")
+    return path
+
+
+def join_mp3_task(
+    parts: Sequence[tuple[Path, int]], sample_rate: int, out: Path, *, metadata: str, workdir: Path
+) -> Callable[[], None]:
+    """A job that builds the full-length MP3 from the paragraphs' MP3 copies without
+    encoding them again: ``parts`` are ``(copy, silent frames after it)``. Only the
+    tags and chapters are added by ffmpeg (a stream copy)."""
+    meta_path = _metadata_file(workdir, "mp3", metadata)
+
+    def job() -> None:
+        silence_wav = workdir / "silence.wav"
+        write_silence(silence_wav, sample_rate * 2, sample_rate)
+        silence_mp3 = workdir / "silence.mp3"
+        # Without the bit reservoir every silent frame stands alone and can be repeated.
+        _run_ffmpeg(
+            ["-i", str(silence_wav), *CODECS["mp3"], "-reservoir", "0", "-map_metadata", "-1",
+             "-f", "mp3", str(silence_mp3)],
+            "silence for the full-length MP3",
+        )  # fmt: skip
+        raw = workdir / "joined.mp3"
+        mp3join.join(parts, mp3join.silent_frames(silence_mp3), raw)
+        temp = _temp(out)
+        try:
+            _run_ffmpeg(
+                ["-f", "mp3", "-i", str(raw), "-i", str(meta_path), "-map", "0:a",
+                 "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "mp3",
+                 str(temp)],
+                out.name,
+            )  # fmt: skip
             temp.replace(out)
         finally:
             temp.unlink(missing_ok=True)

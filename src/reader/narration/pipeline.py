@@ -16,7 +16,6 @@ import fcntl
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -26,23 +25,17 @@ from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.assemble import (
     CODECS,
-    encode_copies_tasks,
-    encode_full_task,
-    probe,
     require_ffmpeg,
-    run_parallel,
-    write_full_wav,
 )
 from reader.narration.cache import write_text
 from reader.narration.command import BOOK_FORMATS, check_writable
+from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress, RenderFailed
 from reader.narration.syncformats import (
     SYNC_FORMAT,
     Placed,
-    build_timeline,
     document_json,
-    ffmetadata,
     lrc,
     m3u8,
     paragraph_json,
@@ -127,7 +120,7 @@ def write_if_changed(path: Path, text: str) -> None:
     write_text(path, text)
 
 
-def _guard(action: Callable[[], None], folder: Path) -> None:
+def _guard(action: Callable[[], None], *, folder: Path) -> None:
     """Turn a failed write (full disk, permissions) into one clear line."""
     try:
         action()
@@ -172,28 +165,28 @@ def render_document(request: RenderRequest) -> str:
                     write = partial(
                         _write_paragraph, folder, stems[position], paragraphs[position], clip
                     )
-                    _guard(write, folder)
+                    _guard(write, folder=folder)
                 raise
         for stem, paragraph, clip in zip(stems, paragraphs, clips, strict=True):
-            _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder)
+            _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder=folder)
         rate = clips[0].sample_rate
-        timeline = build_timeline(document, clips, paragraphs, rate * request.gap_ms // 1000, stems)
-        parts = [
-            (folder / f"{stem}.wav", gap) for stem, gap in zip(stems, timeline.gaps, strict=True)
-        ]
         stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
-        written = _assemble(
-            request,
-            old=old,
-            stale=stale,
-            rate=rate,
-            sample_count=timeline.sample_count,
-            parts=parts,
-            copies=copies,
-            encoded=encoded,
+        full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
+        job = Assembly(
+            document=document,
+            paragraphs=paragraphs,
+            clips=clips,
             stems=stems,
-            metadata=ffmetadata(timeline),
+            folder=folder,
+            base=base,
+            gap=rate * request.gap_ms // 1000,
+            full_formats=full_formats,
+            copies=copies,
+            redo=redo_sets(copies, stems, stale, old, folder),
+            jobs=request.jobs,
         )
+        timeline = assemble(job, partial(_guard, folder=folder))
+        written = [f"{base}.{fmt}" for fmt in full_formats]
         audio = {fmt: f"{base}.{fmt}" for fmt in request.formats if fmt in (*CODECS, "wav")}
         playlist_ext = encoded[0] if encoded else "wav"
         sync_files = {
@@ -204,7 +197,7 @@ def render_document(request: RenderRequest) -> str:
             f"{base}.m3u8": m3u8(timeline, playlist_ext),
         }
         for name, text in sync_files.items():
-            _guard(partial(write_if_changed, folder / name, text), folder)
+            _guard(partial(write_if_changed, folder / name, text), folder=folder)
         for name in books:
             mp3s = [folder / f"{stem}.mp3" for stem in stems]
             written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
@@ -212,7 +205,7 @@ def render_document(request: RenderRequest) -> str:
         names += [*written, *sync_files]
         _guard(
             partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
-            folder,
+            folder=folder,
         )
     seconds = timeline.sample_count // rate
     files = len(written) + len(sync_files)
@@ -221,63 +214,3 @@ def render_document(request: RenderRequest) -> str:
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     )
-
-
-def _assemble(
-    request: RenderRequest,
-    *,
-    old: Manifest,
-    stale: set[str],
-    rate: int,
-    sample_count: int,
-    parts: list[tuple[Path, int]],
-    copies: list[str],
-    encoded: list[str],
-    stems: list[str],
-    metadata: str,
-) -> list[str]:
-    """Full-length files and per-paragraph copies, encoded in parallel, then checked."""
-    folder, base = request.out_dir, request.base
-    written: list[str] = []
-    workdir = Path(tempfile.mkdtemp(prefix=".render-", dir=folder))
-    try:
-        tasks: list[Callable[[], None]] = []
-        for fmt in encoded:
-            out = folder / f"{base}.{fmt}"
-            tasks.append(
-                encode_full_task(parts, rate, out, fmt, metadata=metadata, workdir=workdir)
-            )
-            written.append(f"{base}.{fmt}")
-        if "wav" in request.formats:
-            tasks.append(partial(_checked_wav, parts, rate, folder / f"{base}.wav", sample_count))
-            written.append(f"{base}.wav")
-        for fmt in copies:
-            # Copies of paragraphs that did not change are kept from the last render.
-            redo = [s for s in stems if s in stale or not old.unchanged(folder, f"{s}.{fmt}")]
-            pairs = [(folder / f"{s}.wav", folder / f"{s}.{fmt}") for s in redo]
-            tasks += encode_copies_tasks(pairs, fmt, request.jobs)
-        _guard(partial(run_parallel, tasks, request.jobs), folder)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    expected = sample_count / rate
-    for fmt in encoded:
-        found = playable_seconds(folder / f"{base}.{fmt}")
-        if abs(found - expected) > DURATION_TOLERANCE_S:
-            raise ReaderError(
-                f"{base}.{fmt} lasts {found:.3f} s but its sync map {expected:.3f} s; "
-                "render again (the cache keeps the work done)",
-                EXIT_FAILURE,
-            )
-    return written
-
-
-def _checked_wav(parts: list[tuple[Path, int]], rate: int, out: Path, expected: int) -> None:
-    if write_full_wav(parts, rate, out) != expected:
-        raise ReaderError(f"{out.name} came out with the wrong length", EXIT_FAILURE)
-
-
-def playable_seconds(path: Path) -> float:
-    """What a player plays: ffprobe's duration less the encoder delay it reports as the
-    start time (LAME's 1105 samples in MP3, which gapless players skip)."""
-    info = probe(path)["format"]
-    return float(info["duration"]) - float(info.get("start_time") or 0.0)

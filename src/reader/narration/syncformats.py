@@ -52,17 +52,20 @@ class Chapter:
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """The paragraphs as laid out in the full-length audio."""
+    """The paragraphs as laid out in the full-length audio: ``lead`` samples of silence,
+    each paragraph followed by its gap, and ``tail`` samples of silence at the end."""
 
     document: Document
     placed: tuple[Placed, ...]
     gaps: tuple[int, ...]  # silence after each paragraph, in samples (0 after the last)
     sample_rate: int
+    lead: int = 0
+    tail: int = 0
 
     @property
     def sample_count(self) -> int:
         """Length of the full-length audio."""
-        return self.placed[-1].end if self.placed else 0
+        return self.placed[-1].end + self.tail if self.placed else 0
 
     def chapters(self) -> list[Chapter]:
         """One chapter per section when the document has headings, else per paragraph."""
@@ -86,32 +89,41 @@ class Timeline:
         ]
 
 
+def target_gaps(document: Document, paragraphs: Sequence[Paragraph], gap: int) -> list[int]:
+    """The pause after each paragraph: ``gap`` samples, twice that where a heading comes
+    before the next paragraph (a new section with a title), none after the last."""
+    gaps = []
+    for index, paragraph in enumerate(paragraphs):
+        if index + 1 == len(paragraphs):
+            gaps.append(0)
+            continue
+        following = paragraphs[index + 1]
+        heading = (
+            following.section_index != paragraph.section_index
+            and document.sections[following.section_index].title
+        )
+        gaps.append(gap * 2 if heading else gap)
+    return gaps
+
+
 def build_timeline(
     document: Document,
     clips: Sequence[RenderedParagraph],
     paragraphs: Sequence[Paragraph],
-    gap_samples: int,
+    gaps: Sequence[int],
     stems: Sequence[str],
+    *,
+    lead: int = 0,
+    tail: int = 0,
 ) -> Timeline:
-    """Lay paragraphs end to end with ``gap_samples`` of silence between them, twice that
-    where a heading comes between two paragraphs (a new section with a title)."""
+    """Lay the paragraphs end to end after ``lead`` samples, each followed by its gap."""
     placed: list[Placed] = []
-    gaps: list[int] = []
-    offset = 0
-    for index, (paragraph, clip, stem) in enumerate(zip(paragraphs, clips, stems, strict=True)):
+    offset = lead
+    for paragraph, clip, stem, gap in zip(paragraphs, clips, stems, gaps, strict=True):
         placed.append(Placed(paragraph, clip, offset, stem))
-        gap = 0
-        if index + 1 < len(paragraphs):
-            following = paragraphs[index + 1]
-            heading = (
-                following.section_index != paragraph.section_index
-                and document.sections[following.section_index].title
-            )
-            gap = gap_samples * 2 if heading else gap_samples
-        gaps.append(gap)
         offset += clip.sample_count + gap
     sample_rate = clips[0].sample_rate if clips else 22050
-    return Timeline(document, tuple(placed), tuple(gaps), sample_rate)
+    return Timeline(document, tuple(placed), tuple(gaps), sample_rate, lead, tail)
 
 
 def ms(samples: int, sample_rate: int) -> int:
