@@ -167,3 +167,32 @@ def test_range_gap_and_fast_rate(tmp_path: Path) -> None:
     assert second["offset_samples"] == first["sample_count"]  # no gap
     full = read_samples(out / "sessions-iacp-2018.wav")
     assert len(full) == first["sample_count"] + second["sample_count"]
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    command = [sys.executable, "-m", "reader", "render", str(bundled_speech_path()), "-o",
+               str(tmp_path / "out"), "--format", "wav", "--paragraphs", "1-3"]  # fmt: skip
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=secondary)  # fmt: skip
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    process.wait(timeout=60)
+    os.close(primary)
+    assert process.returncode == 0
+    assert b"[" + b"#" * 30 + b"] 3/3 paragraphs" in seen
+    assert process.stdout is not None and process.stdout.read() == b""
+    piped = run_reader("render", str(bundled_speech_path()), "-o", str(tmp_path / "again"),
+                       "--format", "wav", "--paragraphs", "1-3", cache=tmp_path)  # fmt: skip
+    assert "paragraphs" in piped.stderr and "#" not in piped.stderr
