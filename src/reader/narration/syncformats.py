@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -249,6 +250,7 @@ def _cues(timeline: Timeline) -> Iterator[_Cue]:
     rate = timeline.sample_rate
     for item in timeline.placed:
         sync, text = item.clip.sync, item.paragraph.text
+        starts = [w.char_start for w in sync.words]
         for sentence in sync.sentences:
             start, end = (
                 ms(item.offset + sentence.start_sample, rate),
@@ -256,8 +258,9 @@ def _cues(timeline: Timeline) -> Iterator[_Cue]:
             )
             if end <= start:
                 continue
-            words = [
-                w for w in sync.words if sentence.char_start <= w.char_start < sentence.char_end
+            # Words are in text order: find the sentence's run by bisection, not a scan.
+            words = sync.words[
+                bisect_left(starts, sentence.char_start) : bisect_left(starts, sentence.char_end)
             ]
             pieces: list[tuple[int, str]] = []
             cursor = sentence.char_start
