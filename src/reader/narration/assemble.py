@@ -39,7 +39,9 @@ CODECS: dict[str, list[str]] = {
 }
 # Temporary names hide the extension, so the container is always named.
 MUXERS = {"mp3": "mp3", "ogg": "ogg", "m4b": "ipod"}
-BATCH = 48  # per-paragraph copies per ffmpeg process: startup is paid once per batch
+# Per-paragraph copies per ffmpeg process: startup is paid once per batch, but every open
+# input and encoder costs about 0.7 MB, so batches stay small enough for books.
+BATCH = 16
 CHUNK_FRAMES = 1 << 16
 
 _FFMPEG_MISSING = (

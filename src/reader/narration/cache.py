@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import wave
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,18 @@ def write_text(path: Path, text: str) -> None:
     temp = _temp_name(path)
     try:
         temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write UTF-8 text given in pieces to ``path`` atomically."""
+    temp = _temp_name(path)
+    try:
+        with temp.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
         temp.replace(path)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ from reader.narration.assemble import (
     CODECS,
     require_ffmpeg,
 )
-from reader.narration.cache import write_text
+from reader.narration.cache import write_chunks, write_text
 from reader.narration.command import BOOK_FORMATS, check_writable
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
@@ -189,26 +189,29 @@ def render_document(request: RenderRequest) -> str:
         written = [f"{base}.{fmt}" for fmt in full_formats]
         audio = {fmt: f"{base}.{fmt}" for fmt in request.formats if fmt in (*CODECS, "wav")}
         playlist_ext = encoded[0] if encoded else "wav"
-        sync_files = {
-            f"{base}.vtt": webvtt(timeline),
-            f"{base}.srt": srt(timeline),
-            f"{base}.lrc": lrc(timeline),
-            f"{base}.json": document_json(timeline, audio, "wav"),
-            f"{base}.m3u8": m3u8(timeline, playlist_ext),
+        # Made and written one at a time: for a book each is tens of megabytes.
+        sync_files: dict[str, Callable[[], str]] = {
+            f"{base}.vtt": partial(webvtt, timeline),
+            f"{base}.srt": partial(srt, timeline),
+            f"{base}.lrc": partial(lrc, timeline),
+            f"{base}.m3u8": partial(m3u8, timeline, playlist_ext),
         }
-        for name, text in sync_files.items():
-            _guard(partial(write_if_changed, folder / name, text), folder=folder)
+        for name, make in sync_files.items():
+            _guard(partial(write_if_changed, folder / name, make()), folder=folder)
+        json_name = f"{base}.json"
+        chunks = document_json(timeline, audio, "wav")
+        _guard(partial(write_chunks, folder / json_name, chunks), folder=folder)
         for name in books:
             mp3s = [folder / f"{stem}.mp3" for stem in stems]
             written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
         names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
-        names += [*written, *sync_files]
+        names += [*written, *sync_files, json_name]
         _guard(
             partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
             folder=folder,
         )
     seconds = timeline.sample_count // rate
-    files = len(written) + len(sync_files)
+    files = len(written) + len(sync_files) + 1
     return (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "

@@ -188,35 +188,32 @@ def read_paragraph_json(text: str, paragraph: Paragraph) -> ParagraphSync:
     )
 
 
-def document_json(timeline: Timeline, audio: dict[str, str], extension: str) -> str:
-    """The whole-document sync map: every paragraph placed in the full-length audio."""
+def document_json(timeline: Timeline, audio: dict[str, str], extension: str) -> Iterator[str]:
+    """The whole-document sync map, in pieces (one paragraph at a time, so a book's map is
+    never held in memory whole): every paragraph placed in the full-length audio."""
     rate = timeline.sample_rate
-    return json.dumps(
-        {
-            "format": SYNC_FORMAT,
-            "title": timeline.document.title,
-            "metadata": timeline.document.metadata.as_dict(),
-            "sample_rate": rate,
-            "sample_count": timeline.sample_count,
-            "duration_ms": round(timeline.sample_count * 1000 / rate, 3),
-            "audio": audio,
-            "chapters": [
-                {"title": c.title, "start_ms": ms(c.start, rate), "end_ms": ms(c.end, rate)}
-                for c in timeline.chapters()
-            ],
-            "paragraphs": [
-                {
-                    "offset_samples": item.offset,
-                    "paragraph_audio": f"{item.stem}.{extension}",
-                    **paragraph_map(
-                        item.paragraph, item.clip.sync, audio.get(extension, ""), item.offset
-                    ),
-                }
-                for item in timeline.placed
-            ],
-        },
-        ensure_ascii=False,
-    )
+    head = {
+        "format": SYNC_FORMAT,
+        "title": timeline.document.title,
+        "metadata": timeline.document.metadata.as_dict(),
+        "sample_rate": rate,
+        "sample_count": timeline.sample_count,
+        "duration_ms": round(timeline.sample_count * 1000 / rate, 3),
+        "audio": audio,
+        "chapters": [
+            {"title": c.title, "start_ms": ms(c.start, rate), "end_ms": ms(c.end, rate)}
+            for c in timeline.chapters()
+        ],
+    }
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "paragraphs": ['
+    for index, item in enumerate(timeline.placed):
+        entry = {
+            "offset_samples": item.offset,
+            "paragraph_audio": f"{item.stem}.{extension}",
+            **paragraph_map(item.paragraph, item.clip.sync, audio.get(extension, ""), item.offset),
+        }
+        yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
+    yield "]}\n"
 
 
 def _clock(milliseconds: int, separator: str = ".") -> str:
