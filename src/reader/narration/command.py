@@ -138,7 +138,7 @@ def run_voices(args: argparse.Namespace) -> int:
     width = max((len(v.id) for v in voices), default=2)
     lines = [f"{'ID':<{width}}  {'LANGUAGE':<16}  NAME"]
     lines += [f"{v.id:<{width}}  {v.language:<16}  {v.name}" for v in voices]
-    sys.stdout.write(for_terminal("\n".join(lines)).replace("\\n", "\n") + "\n")
+    sys.stdout.write("".join(for_terminal(line) + "\n" for line in lines))
     return 0
 
 

@@ -56,9 +56,14 @@ class Assembly:
     jobs: int
 
 
-def assemble(job: Assembly, guard: Callable[[Callable[[], None]], None]) -> Timeline:
+def assemble(
+    job: Assembly,
+    guard: Callable[[Callable[[], None]], None],
+    with_timeline: Callable[[Timeline], None],
+) -> Timeline:
     """Write everything; returns the timeline the sync files must describe. ``guard``
-    runs a step and turns a failed write into one clear error."""
+    runs a step and turns a failed write into one clear error; ``with_timeline`` (the
+    sync files) runs alongside the encoders once the layout is known."""
     rate = job.clips[0].sample_rate
     targets = target_gaps(job.document, job.paragraphs, job.gap)
     joined = "mp3" in job.full_formats and rate in JOINABLE_RATES
@@ -94,6 +99,7 @@ def assemble(job: Assembly, guard: Callable[[Callable[[], None]], None]) -> Time
                     encode_full_task(parts, rate, out, fmt, metadata=meta, workdir=workdir)
                 )
         remaining = [task for batch in copy_tasks.values() for task in batch]
+        tasks.append(partial(with_timeline, timeline))
         guard(partial(run_parallel, [*tasks, *remaining], job.jobs))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

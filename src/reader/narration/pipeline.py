@@ -31,10 +31,11 @@ from reader.narration.cache import write_chunks, write_text
 from reader.narration.command import BOOK_FORMATS, check_writable
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
-from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress, RenderFailed
+from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
 from reader.narration.syncformats import (
     SYNC_FORMAT,
     Placed,
+    Timeline,
     document_json,
     lrc,
     m3u8,
@@ -132,6 +133,22 @@ def _guard(action: Callable[[], None], *, folder: Path) -> None:
         ) from None
 
 
+def _write_sync_files(
+    folder: Path, base: str, audio: dict[str, str], playlist_ext: str, timeline: Timeline
+) -> None:
+    """The sync files of the full-length audio, made and written one at a time (for a
+    book each is tens of megabytes)."""
+    makers: dict[str, Callable[[], str]] = {
+        f"{base}.vtt": partial(webvtt, timeline),
+        f"{base}.srt": partial(srt, timeline),
+        f"{base}.lrc": partial(lrc, timeline),
+        f"{base}.m3u8": partial(m3u8, timeline, playlist_ext),
+    }
+    for name, make in makers.items():
+        write_if_changed(folder / name, make())
+    write_chunks(folder / f"{base}.json", document_json(timeline, audio, "wav"))
+
+
 def render_document(request: RenderRequest) -> str:
     """Render, assemble and write everything asked; returns a one-line summary."""
     document, folder, base = request.document, request.out_dir, request.base
@@ -156,19 +173,20 @@ def render_document(request: RenderRequest) -> str:
                     request.progress(len(paragraphs), len(paragraphs))
                 return f"{folder} is up to date ({len(paragraphs)} paragraphs)"
             Manifest.forget(folder)
-            try:
-                clips = renderer.render_many(paragraphs, request.progress)
-                synthesised = renderer.synthesised
-            except RenderFailed as failed:
-                # Keep every paragraph that did render, then report the others by number.
-                for position, clip in failed.rendered.items():
-                    write = partial(
-                        _write_paragraph, folder, stems[position], paragraphs[position], clip
-                    )
-                    _guard(write, folder=folder)
-                raise
-        for stem, paragraph, clip in zip(stems, paragraphs, clips, strict=True):
-            _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder=folder)
+            written_paragraphs: set[int] = set()
+
+            def write_paragraph(position: int, clip: RenderedParagraph) -> None:
+                # Written as each paragraph arrives, while the rest are synthesised.
+                stem, paragraph = stems[position], paragraphs[position]
+                _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder=folder)
+                written_paragraphs.add(position)
+
+            # On RenderFailed every paragraph that did render is already written; the error
+            # names the others.
+            clips = renderer.render_many(paragraphs, request.progress, on_rendered=write_paragraph)
+            synthesised = renderer.synthesised
+        if len(written_paragraphs) != len(clips):
+            raise ReaderError("not every paragraph was written", EXIT_FAILURE)
         rate = clips[0].sample_rate
         stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
         full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
@@ -185,33 +203,24 @@ def render_document(request: RenderRequest) -> str:
             redo=redo_sets(copies, stems, stale, old, folder),
             jobs=request.jobs,
         )
-        timeline = assemble(job, partial(_guard, folder=folder))
+        audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
+        sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
+        sync_task = partial(
+            _write_sync_files, folder, base, audio, encoded[0] if encoded else "wav"
+        )
+        timeline = assemble(job, partial(_guard, folder=folder), sync_task)
         written = [f"{base}.{fmt}" for fmt in full_formats]
-        audio = {fmt: f"{base}.{fmt}" for fmt in request.formats if fmt in (*CODECS, "wav")}
-        playlist_ext = encoded[0] if encoded else "wav"
-        # Made and written one at a time: for a book each is tens of megabytes.
-        sync_files: dict[str, Callable[[], str]] = {
-            f"{base}.vtt": partial(webvtt, timeline),
-            f"{base}.srt": partial(srt, timeline),
-            f"{base}.lrc": partial(lrc, timeline),
-            f"{base}.m3u8": partial(m3u8, timeline, playlist_ext),
-        }
-        for name, make in sync_files.items():
-            _guard(partial(write_if_changed, folder / name, make()), folder=folder)
-        json_name = f"{base}.json"
-        chunks = document_json(timeline, audio, "wav")
-        _guard(partial(write_chunks, folder / json_name, chunks), folder=folder)
         for name in books:
             mp3s = [folder / f"{stem}.mp3" for stem in stems]
             written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
         names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
-        names += [*written, *sync_files, json_name]
+        names += [*written, *sync_names]
         _guard(
             partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
             folder=folder,
         )
     seconds = timeline.sample_count // rate
-    files = len(written) + len(sync_files) + 1
+    files = len(written) + len(sync_names)
     return (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "

@@ -163,11 +163,17 @@ class ParagraphRenderer:
         return self.render_many([paragraph])[0]
 
     def render_many(
-        self, paragraphs: Sequence[Paragraph], progress: Progress | None = None
+        self,
+        paragraphs: Sequence[Paragraph],
+        progress: Progress | None = None,
+        *,
+        on_rendered: Callable[[int, RenderedParagraph], None] | None = None,
     ) -> list[RenderedParagraph]:
         """Render every paragraph (in parallel when ``jobs > 1``), returned in the order
-        given. ``progress(done, total)`` is called as paragraphs finish. Raises
-        ``RenderFailed`` after all others are done if any paragraph got no audio."""
+        given. ``progress(done, total)`` is called as paragraphs finish, and
+        ``on_rendered(position, clip)`` as each one is verified (on the calling thread,
+        while the others are still being synthesised). Raises ``RenderFailed`` after all
+        others are done if any paragraph got no audio."""
         total = len(paragraphs)
         rendered: dict[int, RenderedParagraph] = {}
         failures: dict[int, str] = {}
@@ -187,6 +193,8 @@ class ParagraphRenderer:
                 rendered=rendered,
                 failures=failures,
             )
+            if on_rendered is not None and position in rendered:
+                on_rendered(position, rendered[position])
         done = len(rendered) + len(failures)
         if progress is not None:
             progress(done, total)
@@ -205,6 +213,8 @@ class ParagraphRenderer:
                         rendered=rendered,
                         failures=failures,
                     )
+                    if on_rendered is not None and position in rendered:
+                        on_rendered(position, rendered[position])
             done += len(positions)
             if progress is not None:
                 progress(done, total)
