@@ -86,7 +86,7 @@ def add_narration_commands(
     add_file: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add ``render`` and ``voices`` to the ``reader`` command line."""
-    from reader.narration.renderer import MAX_JOBS, MAX_RATE_WPM, MAX_VOLUME
+    from reader.narration.limits import MAX_JOBS, MAX_PITCH, MAX_RATE_WPM, MAX_VOLUME, MIN_RATE_WPM
 
     render = commands.add_parser("render", help="narrate a document to audio with sync files")
     add_file(render)
@@ -99,11 +99,11 @@ def add_narration_commands(
     )
     render.add_argument("--voice", metavar="ID", help="a voice id from `reader voices`")
     render.add_argument(
-        "--rate", type=_number(80, MAX_RATE_WPM, "--rate"), default=175, metavar="WPM",
-        help=f"words per minute, 80 to {MAX_RATE_WPM} (default 175)",
+        "--rate", type=_number(MIN_RATE_WPM, MAX_RATE_WPM, "--rate"), default=175, metavar="WPM",
+        help=f"words per minute, {MIN_RATE_WPM} to {MAX_RATE_WPM} (default 175)",
     )  # fmt: skip
     render.add_argument(
-        "--pitch", type=_number(0, 100, "--pitch"), default=50, metavar="N",
+        "--pitch", type=_number(0, MAX_PITCH, "--pitch"), default=50, metavar="N",
         help="0 to 100 (default 50)",
     )  # fmt: skip
     render.add_argument(

@@ -22,11 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration.limits import MAX_ENGINE_RATE_WPM, MIN_RATE_WPM
 
-# eSpeak's own limits: below 80 wpm it clamps; above 430 its fast mode (libsonic) puts word
-# events hundreds of ms off (espeak-ng PR 2470), so faster rates are time-stretched instead.
-MIN_RATE_WPM = 80
-MAX_ENGINE_RATE_WPM = 430
 SYNTH_FORMAT = "reader-espeak-1"
 
 _MISSING = (

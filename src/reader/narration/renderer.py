@@ -25,13 +25,17 @@ from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration import engine
 from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
-from reader.narration.engine import MAX_ENGINE_RATE_WPM, MIN_RATE_WPM, EngineEvent
+from reader.narration.engine import EngineEvent
+from reader.narration.limits import (
+    MAX_ENGINE_RATE_WPM,
+    MAX_JOBS,
+    MAX_PITCH,
+    MAX_RATE_WPM,
+    MAX_VOLUME,
+    MIN_RATE_WPM,
+)
 from reader.narration.timing import RenderedParagraph
 from reader.narration.worker import WorkerPool
-
-MAX_RATE_WPM = 1200  # 2.8x time-stretch of eSpeak's fastest exact rate
-MAX_VOLUME = 2.0
-MAX_JOBS = 64
 
 Progress = Callable[[int, int], None]
 
@@ -51,8 +55,8 @@ class NarrationSettings:
             raise ReaderError(
                 f"rate {self.rate_wpm} is out of range ({MIN_RATE_WPM} to {MAX_RATE_WPM} wpm)"
             )
-        if not 0 <= self.pitch <= 100:
-            raise ReaderError(f"pitch {self.pitch} is out of range (0 to 100)")
+        if not 0 <= self.pitch <= MAX_PITCH:
+            raise ReaderError(f"pitch {self.pitch} is out of range (0 to {MAX_PITCH})")
         if not 0.0 < self.volume <= MAX_VOLUME:
             raise ReaderError(f"volume {self.volume} is out of range (above 0, up to 2.0)")
 
