@@ -192,15 +192,32 @@ def test_up_to_date_then_one_edit(tmp_path: Path, addresses_path: Path) -> None:
     assert "Eighty-seven" in json.loads((out / "p002.json").read_text())["paragraph"]["text"]
 
 
-def test_joined_mp3_plays_each_paragraph_where_the_map_says(rendered: Path) -> None:
-    # The full-length MP3 is joined from the paragraph copies, not encoded again: decode it
-    # and compare with the WAV, which is laid out sample for sample by the same map.
+def _decode(path: Path) -> array[int]:
     decoded = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(rendered / "addresses.mp3"), "-f", "s16le", "-"],
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"],
         capture_output=True, check=True,
     ).stdout  # fmt: skip
-    mp3 = array("h")
-    mp3.frombytes(decoded)
+    samples = array("h")
+    samples.frombytes(decoded)
+    return samples
+
+
+def test_paragraph_mp3s_cut_from_the_full_one_play_from_the_first_sample(rendered: Path) -> None:
+    # The paragraph MP3s are cut out of the full-length MP3 frame by frame, not encoded
+    # again: each must decode to its paragraph, aligned, and end within a frame after it.
+    for entry in doc_map(rendered)["paragraphs"]:
+        mp3 = _decode(rendered / entry["paragraph_audio"].replace(".wav", ".mp3"))
+        wav = read_samples(rendered / entry["paragraph_audio"])
+        assert 0 <= len(mp3) - len(wav) < 576
+        aligned = _mean_square_error(mp3, wav, 2205, 0)
+        assert aligned < 0.25 * rms(wav, 2205, 2205 + 4410) ** 2
+        assert aligned < min(_mean_square_error(mp3, wav, 2205, s) for s in (-441, 441)) / 4
+
+
+def test_full_mp3_plays_each_paragraph_where_the_map_says(rendered: Path) -> None:
+    # Decode the full-length MP3 and compare with the WAV, which is laid out sample for
+    # sample by the same map.
+    mp3 = _decode(rendered / "addresses.mp3")
     wav = read_samples(rendered / "addresses.wav")
     assert abs(len(mp3) - len(wav)) <= 1
     for entry in doc_map(rendered)["paragraphs"]:

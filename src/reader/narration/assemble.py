@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from reader.errors import EXIT_FAILURE, ReaderError
-from reader.narration import mp3join
 
 # Codec settings per format. LAME at quality 7 ("fast") is twice as fast as its default
 # and transparent enough for 22 kHz speech at this bitrate.
@@ -172,6 +171,7 @@ def encode_full_task(
     *,
     metadata: str,
     workdir: Path,
+    options: Sequence[str] = (),
 ) -> Callable[[], None]:
     """A job that encodes the full-length ``out`` with chapters and tags from
     ``metadata`` (FFMETADATA text). The concat list is written now, the encoding later."""
@@ -182,7 +182,7 @@ def encode_full_task(
         temp = _temp(out)
         arguments = ["-f", "concat", "-safe", "0", "-i", str(listing), "-i", str(meta_path)]
         arguments += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-        arguments += [*CODECS[fmt], "-f", MUXERS[fmt]]
+        arguments += [*CODECS[fmt], *options, "-f", MUXERS[fmt]]
         try:
             _run_ffmpeg([*arguments, str(temp)], out.name)
             temp.replace(out)
@@ -196,41 +196,6 @@ def _metadata_file(workdir: Path, fmt: str, metadata: str) -> Path:
     path = workdir / f"{fmt}.ffmeta"
     path.write_text(metadata, encoding="utf-8")
     return path
-
-
-def join_mp3_task(
-    parts: Sequence[tuple[Path, int]], sample_rate: int, out: Path, *, metadata: str, workdir: Path
-) -> Callable[[], None]:
-    """A job that builds the full-length MP3 from the paragraphs' MP3 copies without
-    encoding them again: ``parts`` are ``(copy, silent frames after it)``. Only the
-    tags and chapters are added by ffmpeg (a stream copy)."""
-    meta_path = _metadata_file(workdir, "mp3", metadata)
-
-    def job() -> None:
-        silence_wav = workdir / "silence.wav"
-        write_silence(silence_wav, sample_rate * 2, sample_rate)
-        silence_mp3 = workdir / "silence.mp3"
-        # Without the bit reservoir every silent frame stands alone and can be repeated.
-        _run_ffmpeg(
-            ["-i", str(silence_wav), *CODECS["mp3"], "-reservoir", "0", "-map_metadata", "-1",
-             "-f", "mp3", str(silence_mp3)],
-            "silence for the full-length MP3",
-        )  # fmt: skip
-        raw = workdir / "joined.mp3"
-        mp3join.join(parts, mp3join.silent_frames(silence_mp3), raw)
-        temp = _temp(out)
-        try:
-            _run_ffmpeg(
-                ["-f", "mp3", "-i", str(raw), "-i", str(meta_path), "-map", "0:a",
-                 "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "mp3",
-                 str(temp)],
-                out.name,
-            )  # fmt: skip
-            temp.replace(out)
-        finally:
-            temp.unlink(missing_ok=True)
-
-    return job
 
 
 def encode_copies_tasks(

@@ -1,11 +1,10 @@
 """Laying out and writing the full-length audio in every format asked, with the per-
 paragraph encoded copies, all in parallel, and checking the results against the timeline.
 
-When MP3 is asked, the full-length MP3 is joined from the paragraphs' MP3 copies frame by
-frame (``mp3join``) instead of being encoded a second time, which halves the encoding work
-of a full export. Then the timeline follows the MP3 framing so every format lines up with
-the same sync files: a lead-in of one frame (26 ms), gaps rounded to whole frames (and at
-least the 50 ms of LAME's padding), and the last frame's padding as a short tail.
+When MP3 is asked, it is encoded once: the per-paragraph MP3 files are cut out of the
+full-length MP3 frame by frame (``mp3join``). For that, every paragraph starts on an MP3
+frame boundary: the pauses between paragraphs are rounded to whole frames (26 ms), the same
+in every format, so all of them share one sync map.
 
 Units: samples at the paragraphs' sample rate.
 """
@@ -26,7 +25,6 @@ from reader.narration.assemble import (
     Parts,
     encode_copies_tasks,
     encode_full_task,
-    join_mp3_task,
     probe,
     run_parallel,
     write_full_wav,
@@ -36,7 +34,6 @@ from reader.narration.syncformats import Timeline, build_timeline, ffmetadata, t
 from reader.narration.timing import RenderedParagraph
 
 DURATION_TOLERANCE_S = 0.030
-JOINABLE_RATES = (16000, 22050, 24000)  # MPEG-2 layer III: 576-sample frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,66 +60,82 @@ def assemble(
 ) -> Timeline:
     """Write everything; returns the timeline the sync files must describe. ``guard``
     runs a step and turns a failed write into one clear error; ``with_timeline`` (the
-    sync files) runs alongside the encoders once the layout is known."""
+    sync files) runs alongside the encoders."""
     rate = job.clips[0].sample_rate
     targets = target_gaps(job.document, job.paragraphs, job.gap)
-    joined = "mp3" in job.full_formats and rate in JOINABLE_RATES
+    cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    if cut:
+        timeline = _framed_timeline(job, targets)
+    else:
+        timeline = build_timeline(job.document, job.clips, job.paragraphs, targets, job.stems)
+    parts = _parts(job, timeline)
+    metadata = ffmetadata(timeline)
     workdir = Path(tempfile.mkdtemp(prefix=".render-", dir=job.folder))
     try:
-        copy_tasks: dict[str, list[Callable[[], None]]] = {}
-        for fmt in job.copies:
-            stems = [s for s in job.stems if s in job.redo[fmt]]
-            pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
-            copy_tasks[fmt] = encode_copies_tasks(pairs, fmt, job.jobs)
         tasks: list[Callable[[], None]] = []
-        if joined:
-            # The MP3 copies decide the layout, so they are encoded first.
-            guard(partial(run_parallel, copy_tasks.pop("mp3"), job.jobs))
-            timeline, frames = _framed_timeline(job, targets)
-            copies = [job.folder / f"{s}.mp3" for s in job.stems]
-            tasks.append(
-                join_mp3_task(
-                    list(zip(copies, frames, strict=True)), rate,
-                    job.folder / f"{job.base}.mp3", metadata=ffmetadata(timeline), workdir=workdir,
+        if cut:
+            asked = "mp3" in job.full_formats
+            full = job.folder / f"{job.base}.mp3" if asked else workdir / "full.mp3"
+            encode = encode_full_task(
+                parts, rate, full, "mp3", metadata=metadata, workdir=workdir, options=NO_RESERVOIR
+            )
+            cuts = [
+                (
+                    *mp3join.cut(item.offset, item.clip.sample_count),
+                    item.clip.sample_count,
+                    job.folder / f"{item.stem}.mp3",
                 )
-            )  # fmt: skip
-        else:
-            timeline = build_timeline(job.document, job.clips, job.paragraphs, targets, job.stems)
-        parts = _parts(job, timeline)
+                for item in timeline.placed
+                if item.stem in job.redo["mp3"]
+            ]
+            tasks.append(partial(_encode_then_cut, encode, full, cuts))
         for fmt in job.full_formats:
             out = job.folder / f"{job.base}.{fmt}"
             if fmt == "wav":
                 tasks.append(partial(_checked_wav, parts, rate, out, timeline.sample_count))
-            elif not (fmt == "mp3" and joined):
-                meta = ffmetadata(timeline)
+            elif not (fmt == "mp3" and cut):
                 tasks.append(
-                    encode_full_task(parts, rate, out, fmt, metadata=meta, workdir=workdir)
+                    encode_full_task(parts, rate, out, fmt, metadata=metadata, workdir=workdir)
                 )
-        remaining = [task for batch in copy_tasks.values() for task in batch]
         tasks.append(partial(with_timeline, timeline))
-        guard(partial(run_parallel, [*tasks, *remaining], job.jobs))
+        for fmt in job.copies:
+            if fmt == "mp3" and cut:
+                continue
+            stems = [s for s in job.stems if s in job.redo[fmt]]
+            pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
+            tasks += encode_copies_tasks(pairs, fmt, job.jobs)
+        guard(partial(run_parallel, tasks, job.jobs))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     _check_durations(job, timeline)
     return timeline
 
 
-def _framed_timeline(job: Assembly, targets: list[int]) -> tuple[Timeline, list[int]]:
-    """The layout that the joined MP3 has, and the silent frames after each copy."""
+# Without the bit reservoir every MP3 frame stands alone, so paragraphs can be cut out.
+NO_RESERVOIR = ("-reservoir", "0")
+
+
+def _encode_then_cut(
+    encode: Callable[[], None], full: Path, cuts: list[tuple[int, int, int, Path]]
+) -> None:
+    encode()
+    mp3join.cut_copies(full, cuts)
+
+
+def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
+    """Paragraphs start on MP3 frame boundaries: each pause is rounded to whole frames."""
     frame = mp3join.FRAME_SAMPLES
-    gaps, silent = [], []
-    counts = [mp3join.frame_count(job.folder / f"{s}.mp3") for s in job.stems]
-    for index, (clip, count) in enumerate(zip(job.clips, counts, strict=True)):
-        last = index + 1 == len(job.clips)
-        extra = 0 if last else mp3join.frames_for_gap(targets[index], clip.sample_count, count)
-        silent.append(extra)
-        gaps.append(0 if last else (count + extra) * frame - clip.sample_count)
-    lead = mp3join.LAME_DELAY - mp3join.DECODER_DELAY
-    tail = counts[-1] * frame - mp3join.LAME_DELAY - job.clips[-1].sample_count
-    timeline = build_timeline(
-        job.document, job.clips, job.paragraphs, gaps, job.stems, lead=lead, tail=max(0, tail)
-    )
-    return timeline, silent
+    gaps = []
+    start = 0
+    for index, clip in enumerate(job.clips):
+        end = start + clip.sample_count
+        if index + 1 == len(job.clips):
+            gaps.append(0)
+            break
+        following = max(-(-end // frame), round((end + targets[index]) / frame)) * frame
+        gaps.append(following - end)
+        start = following
+    return build_timeline(job.document, job.clips, job.paragraphs, gaps, job.stems)
 
 
 def _parts(job: Assembly, timeline: Timeline) -> Parts:
