@@ -29,7 +29,15 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, addresses_path: Path) -> 
     out = tmp_path_factory.mktemp("render") / "out"
     cache = tmp_path_factory.mktemp("cache")
     result = run_reader(
-        "render", str(addresses_path), "-o", str(out), "--format", "wav,mp3,m4b", cache=cache
+        "render",
+        str(addresses_path),
+        "-o",
+        str(out),
+        "--format",
+        "wav,mp3,m4b",
+        "--jobs",
+        "3",
+        cache=cache,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""

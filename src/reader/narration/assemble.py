@@ -23,10 +23,12 @@ import threading
 import wave
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration import mp3join
 
 # Codec settings per format. LAME at quality 7 ("fast") is twice as fast as its default
 # and transparent enough for 22 kHz speech at this bitrate.
@@ -157,42 +159,90 @@ def encode_full_task(
     options: Sequence[str] = (),
 ) -> Callable[[], None]:
     """A job that encodes the full-length ``out`` with chapters and tags from
-    ``metadata`` (FFMETADATA text). The audio is streamed to ffmpeg's input from the
-    paragraph files (ffmpeg's concat demuxer costs half as much CPU again as the MP3
-    encoder, probing every file)."""
+    ``metadata`` (FFMETADATA text)."""
     meta_path = _metadata_file(workdir, fmt, metadata)
 
     def job() -> None:
         temp = _temp(out)
-        raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
-        arguments = [*raw, "-i", str(meta_path), "-map", "0:a", "-map_metadata", "1"]
+        arguments = ["-i", str(meta_path), "-map", "0:a", "-map_metadata", "1"]
         arguments += ["-map_chapters", "1", *CODECS[fmt], *options, "-f", MUXERS[fmt], str(temp)]
-        command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
         try:
-            process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-            stdin, stderr = process.stdin, process.stderr
-            assert stdin is not None and stderr is not None
-            errors: list[bytes] = []
-            reader = threading.Thread(target=lambda: errors.append(stderr.read()))
-            reader.start()
-            try:
-                _stream_pcm(parts, stdin)
-            except BrokenPipeError:
-                pass  # ffmpeg stopped early: its exit status and message say why
-            finally:
-                with contextlib.suppress(BrokenPipeError):
-                    stdin.close()
-            code = process.wait()
-            reader.join()
-            if code != 0:
-                _ffmpeg_failed(b"".join(errors), code, out.name)
+            _encode_stream(parts, sample_rate, arguments, out.name)
             temp.replace(out)
         finally:
             temp.unlink(missing_ok=True)
 
     return job
+
+
+def encode_mp3_chunks_task(
+    chunks: Sequence[tuple[Parts, int]],
+    sample_rate: int,
+    out: Path,
+    *,
+    metadata: str,
+    workdir: Path,
+    samples: int,
+) -> Callable[[], None]:
+    """A job that encodes the full-length MP3 as ``chunks`` on parallel encoders (the
+    parts of each, and how many of its frames to keep: see ``mp3join.join_chunks``), joins
+    their frames and adds tags, chapters and the gapless fields of one encode."""
+    meta_path = _metadata_file(workdir, "mp3", metadata)
+
+    def encode(index: int, parts: Parts) -> None:
+        options = [*CODECS["mp3"], "-reservoir", "0", "-map_metadata", "-1", "-f", "mp3"]
+        target = str(workdir / f"chunk-{index}.mp3")
+        _encode_stream(parts, sample_rate, [*options, target], out.name)
+
+    def job() -> None:
+        run_parallel(
+            [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)], len(chunks)
+        )
+        joined = workdir / "joined.mp3"
+        mp3join.join_chunks(
+            [(workdir / f"chunk-{i}.mp3", keep) for i, (_, keep) in enumerate(chunks)], joined
+        )
+        temp = _temp(out)
+        try:
+            _run_ffmpeg(
+                ["-f", "mp3", "-i", str(joined), "-i", str(meta_path), "-map", "0:a",
+                 "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "mp3",
+                 str(temp)],
+                out.name,
+            )  # fmt: skip
+            mp3join.retag(temp, samples)
+            temp.replace(out)
+        finally:
+            temp.unlink(missing_ok=True)
+
+    return job
+
+
+def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: str) -> None:
+    """Run ffmpeg with the parts' PCM on its input (``arguments`` name the outputs). The
+    audio is streamed from the paragraph files: ffmpeg's concat demuxer costs half as much
+    CPU again as the MP3 encoder, probing every file."""
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *raw, *arguments]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    stdin, stderr = process.stdin, process.stderr
+    assert stdin is not None and stderr is not None
+    errors: list[bytes] = []
+    reader = threading.Thread(target=lambda: errors.append(stderr.read()))
+    reader.start()
+    try:
+        _stream_pcm(parts, stdin)
+    except BrokenPipeError:
+        pass  # ffmpeg stopped early: its exit status and message say why
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            stdin.close()
+    code = process.wait()
+    reader.join()
+    if code != 0:
+        _ffmpeg_failed(b"".join(errors), code, what)
 
 
 def _stream_pcm(parts: Parts, sink: IO[bytes]) -> None:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from itertools import pairwise
 from pathlib import Path
 
 from reader.document import Document, Paragraph
@@ -25,6 +26,7 @@ from reader.narration.assemble import (
     Parts,
     encode_copies_tasks,
     encode_full_task,
+    encode_mp3_chunks_task,
     probe,
     run_parallel,
     write_full_wav,
@@ -76,9 +78,17 @@ def assemble(
         if cut:
             asked = "mp3" in job.full_formats
             full = job.folder / f"{job.base}.mp3" if asked else workdir / "full.mp3"
-            encode = encode_full_task(
-                parts, rate, full, "mp3", metadata=metadata, workdir=workdir, options=NO_RESERVOIR
-            )
+            chunks = _mp3_chunks(job, timeline)
+            if len(chunks) > 1:
+                encode = encode_mp3_chunks_task(
+                    chunks, rate, full, metadata=metadata, workdir=workdir,
+                    samples=timeline.sample_count,
+                )  # fmt: skip
+            else:
+                encode = encode_full_task(
+                    parts, rate, full, "mp3", metadata=metadata, workdir=workdir,
+                    options=NO_RESERVOIR,
+                )  # fmt: skip
             cuts = [
                 (
                     *mp3join.cut(item.offset, item.clip.sample_count),
@@ -120,6 +130,39 @@ def _encode_then_cut(
 ) -> None:
     encode()
     mp3join.cut_copies(full, cuts)
+
+
+# A chunk boundary needs silence on both sides of the frames the join drops and the next
+# encoder's delay fills (1105 samples) plus the MDCT overlap: 4096 samples (186 ms).
+MIN_SPLIT_GAP = 4096
+
+
+def _mp3_chunks(job: Assembly, timeline: Timeline) -> list[tuple[Parts, int]]:
+    """Split the full-length MP3 into one chunk per job, at pauses nearest the even
+    split points: each chunk's parts and how many frames of it to keep."""
+    total = timeline.sample_count
+    starts = [
+        item.offset
+        for item, gap_before in zip(timeline.placed[1:], timeline.gaps, strict=False)
+        if gap_before >= MIN_SPLIT_GAP
+    ]
+    bounds = sorted(
+        {min(starts, key=lambda s: abs(s - total * j // job.jobs)) for j in range(1, job.jobs)}
+        if starts
+        else set()
+    )
+    edges = [0, *bounds, total]
+    chunks: list[tuple[Parts, int]] = []
+    for first, stop in pairwise(edges):
+        parts: list[tuple[Path | None, int]] = []
+        for item, gap in zip(timeline.placed, timeline.gaps, strict=True):
+            if first <= item.offset < stop:
+                parts.append((job.folder / f"{item.stem}.wav", 0))
+                if gap:
+                    parts.append((None, gap))
+        last = stop == total
+        chunks.append((parts, 0 if last else (stop - first) // mp3join.FRAME_SAMPLES))
+    return chunks
 
 
 def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:

@@ -92,9 +92,9 @@ def _frame_length(data: bytes, position: int, path: Path) -> int:
     return 72_000 * kbps // rate + ((b2 >> 1) & 1)
 
 
-def tag(info: bytes, frames: int, data_bytes: int, samples: int) -> bytes:
-    """The Info frame ``info`` rewritten for a file of ``frames`` audio frames holding
-    ``samples`` samples from the decoder-delay point on."""
+def tag(info: bytes, frames: int, data_bytes: int, samples: int, delay: int = 0) -> bytes:
+    """The Info frame ``info`` rewritten for a file of ``frames`` audio frames whose
+    ``samples`` samples start ``delay`` samples after the decoder delay."""
     frame = bytearray(info)
     at = max(frame.find(b"Info", 0, 48), frame.find(b"Xing", 0, 48))
     complete = at >= 0 and int.from_bytes(frame[at + 4 : at + 8], "big") & 0xF == 0xF
@@ -104,10 +104,10 @@ def tag(info: bytes, frames: int, data_bytes: int, samples: int) -> bytes:
     frame[at + 12 : at + 16] = (len(frame) + data_bytes).to_bytes(4, "big")
     frame[at + 16 : at + 116] = bytes(i * 256 // 100 for i in range(100))  # CBR: linear
     lame = at + 120
-    padding = frames * FRAME_SAMPLES - DECODER_DELAY - samples
-    if not 0 <= padding < 4096:
-        raise FrameError(f"a cut of {frames} frames cannot hold {samples} samples")
-    frame[lame + 21 : lame + 24] = padding.to_bytes(3, "big")  # delay 0 (upper 12 bits)
+    padding = frames * FRAME_SAMPLES - DECODER_DELAY - delay - samples
+    if not 0 <= padding < 4096 or not 0 <= delay < 4096:
+        raise FrameError(f"{frames} frames cannot hold {samples} samples")
+    frame[lame + 21 : lame + 24] = (delay << 12 | padding).to_bytes(3, "big")
     frame[lame + 28 : lame + 32] = (len(frame) + data_bytes).to_bytes(4, "big")
     return bytes(frame)
 
@@ -137,3 +137,39 @@ def cut_copies(full: Path, cuts: Sequence[tuple[int, int, int, Path]]) -> None:
             temp.replace(out)
         finally:
             temp.unlink(missing_ok=True)
+
+
+def join_chunks(chunks: Sequence[tuple[Path, int]], out: Path) -> int:
+    """Join separately encoded chunks into one raw frame stream: each ``(file, frames)``
+    contributes its first ``frames`` audio frames (the last chunk: all of them; its frame
+    count is 0). Chunk boundaries sit on frame boundaries in silence, where the next
+    chunk's encoder delay replaces the frames dropped. Returns the frames written."""
+    written = 0
+    with out.open("wb") as sink:
+        for index, (path, keep) in enumerate(chunks):
+            last = index + 1 == len(chunks)
+            for number, frame in enumerate(iter_frames(path)):
+                if not last and number >= keep:
+                    break
+                sink.write(frame)
+                written += 1
+    return written
+
+
+def retag(path: Path, samples: int) -> None:
+    """Give ``path`` (a stream copy of joined chunks, whose Info frame ffmpeg wrote
+    without the encoder delay) the gapless fields of one LAME encode of ``samples``."""
+    info = next(iter_frames(path, info=True))
+    frames = sum(1 for _ in iter_frames(path))
+    with path.open("r+b") as handle:
+        head = handle.read(10)
+        at = 0
+        if head[:3] == b"ID3":
+            at = 10 + ((head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9])
+            at += 10 if head[5] & 0x10 else 0
+        handle.seek(at)
+        if handle.read(len(info)) != info:
+            raise FrameError(f"{path.name}: its Info frame is not where it should be")
+        data_bytes = handle.seek(0, os.SEEK_END) - at - len(info)
+        handle.seek(at)
+        handle.write(tag(info, frames, data_bytes, samples, delay=LAME_DELAY - DECODER_DELAY))
