@@ -1,10 +1,10 @@
 """Laying out and writing the full-length audio in every format asked, with the per-
 paragraph encoded copies, all in parallel, and checking the results against the timeline.
 
-When MP3 is asked, it is encoded once: the per-paragraph MP3 files are cut out of the
-full-length MP3 frame by frame (``mp3join``). For that, every paragraph starts on an MP3
-frame boundary: the pauses between paragraphs are rounded to whole frames (26 ms), the same
-in every format, so all of them share one sync map.
+When MP3 is asked, it is encoded once, in one chunk per core split at pauses and joined
+frame by frame, and the per-paragraph MP3 files are cut out of it (``mp3join``). For that,
+every paragraph starts on an MP3 frame boundary: the pauses between paragraphs are rounded
+to whole frames (26 ms), the same in every format, so all of them share one sync map.
 
 Units: samples at the paragraphs' sample rate.
 """
