@@ -192,3 +192,18 @@ def test_other_voice_and_parallel_order(speech: Document, tmp_path: Path) -> Non
     for paragraph, a, b in zip(paragraphs, serial, parallel, strict=True):
         assert_whole(paragraph, b)
         assert_close(a, b)
+
+
+def test_renders_from_two_threads_at_once(speech: Document, tmp_path: Path) -> None:
+    # The UI may ask for paragraphs from more than one worker thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    batches = [speech.paragraphs[28:44:2], speech.paragraphs[29:45:2]]
+    with (
+        ParagraphRenderer(NarrationSettings(), tmp_path, jobs=2) as renderer,
+        ThreadPoolExecutor(2) as threads,
+    ):
+        results = list(threads.map(renderer.render_many, batches))
+    for batch, clips in zip(batches, results, strict=True):
+        for paragraph, clip in zip(batch, clips, strict=True):
+            assert_whole(paragraph, clip)

@@ -14,6 +14,7 @@ sample indices into each paragraph's audio (see ``reader.narration.timing``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -135,6 +136,7 @@ class ParagraphRenderer:
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
         self._pool: WorkerPool | None = None
+        self._pool_lock = threading.Lock()
         if settings.voice is not None:  # fail fast, before any worker starts
             engine.check_voice(settings.voice)
 
@@ -238,8 +240,9 @@ class ParagraphRenderer:
         # Even with one job, synthesis runs on a pool thread: the calling thread only waits,
         # so Ctrl-C lands there and not inside eSpeak's callback (where ctypes would swallow
         # it).
-        if self._pool is None:
-            self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
         try:

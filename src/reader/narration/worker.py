@@ -68,6 +68,8 @@ class WorkerPool:
         self.size = size
         self.local = local
         self._workers: list[subprocess.Popen[str]] = []
+        # One run at a time: the workers' pipes carry one conversation each.
+        self._running = threading.Lock()
 
     def _start(self, count: int) -> None:
         package_parent = str(Path(reader.__file__).resolve().parents[1])
@@ -91,7 +93,14 @@ class WorkerPool:
         self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
     ) -> Iterator[Result]:
         """Synthesise ``(key, text)`` jobs; yields ``(key, samples or error)`` as they
-        finish. A cache that cannot be written raises ``OSError`` for all."""
+        finish. A cache that cannot be written raises ``OSError`` for all. Runs from
+        several threads take turns."""
+        with self._running:
+            yield from self._run(jobs, settings, root)
+
+    def _run(
+        self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
+    ) -> Iterator[Result]:
         self._start(min(self.size, len(jobs)) - 1)
         todo: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
         for job in jobs:
