@@ -13,9 +13,10 @@ import wave
 from pathlib import Path
 
 import pytest
-from narration_helpers import read_samples, run_reader
 
 from reader.ingest import bundled_speech_path
+
+from .narration_helpers import read_samples, run_reader
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from narration_helpers import ffprobe, playable_seconds, read_samples, rms, run_reader
 
 from reader.document import Document
+
+from .narration_helpers import ffprobe, playable_seconds, read_samples, rms, run_reader
 
 TOLERANCE_S = 0.030
 SECTION_TITLES = [

@@ -6,7 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from narration_helpers import read_samples, rms
 
 from reader.document import Document, Paragraph
 from reader.errors import ReaderError
@@ -14,6 +13,8 @@ from reader.ingest import parse_text
 from reader.narration import engine
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, RenderFailed
 from reader.narration.timing import RenderedParagraph
+
+from .narration_helpers import read_samples, rms
 
 
 def one(text: str) -> Paragraph:
