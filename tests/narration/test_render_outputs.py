@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from reader.document import Document
+from reader.narration.syncformats import read_paragraph_json
 
 from .narration_helpers import ffprobe, playable_seconds, read_samples, rms, run_reader
 
@@ -54,8 +55,14 @@ def doc_map(folder: Path) -> dict[str, Any]:
 def test_every_paragraph_has_audio_and_a_sync_map(rendered: Path, addresses: Document) -> None:
     for paragraph in addresses.paragraphs:
         stem = f"p{paragraph.number:03d}"
-        data = json.loads((rendered / f"{stem}.json").read_text())
+        text = (rendered / f"{stem}.json").read_text()
+        data = json.loads(text)
         samples = read_samples(rendered / f"{stem}.wav")
+        sync = read_paragraph_json(text, paragraph)
+        assert sync.sample_count == len(samples)
+        assert [(w.text, w.char_start) for w in sync.words] == [
+            (w.text, w.start - paragraph.start) for w in paragraph.words
+        ]
         assert data["sample_count"] == len(samples) > 0
         assert data["paragraph"]["text"] == paragraph.text
         assert [w["text"] for w in data["words"]] == [w.text for w in paragraph.words]

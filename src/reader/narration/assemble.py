@@ -106,17 +106,6 @@ def time_stretch(pcm: bytes, sample_rate: int, factor: float) -> bytes:
     return result.stdout[: 2 * wanted]
 
 
-def write_silence(path: Path, samples: int, sample_rate: int) -> None:
-    """A WAV of ``samples`` zero samples (a gap between paragraphs)."""
-    temp = _temp(path)
-    with wave.open(str(temp), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(sample_rate)
-        out.writeframes(b"\0\0" * samples)
-    temp.replace(path)
-
-
 Parts = Sequence[tuple[Path | None, int]]
 """Audio in order: ``(wav_path, 0)`` for a file, ``(None, n)`` for n samples of silence."""
 

@@ -182,13 +182,11 @@ def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
 
 
 def _parts(job: Assembly, timeline: Timeline) -> Parts:
-    parts: list[tuple[Path | None, int]] = [(None, timeline.lead)] if timeline.lead else []
+    parts: list[tuple[Path | None, int]] = []
     for stem, gap in zip(job.stems, timeline.gaps, strict=True):
         parts.append((job.folder / f"{stem}.wav", 0))
         if gap:
             parts.append((None, gap))
-    if timeline.tail:
-        parts.append((None, timeline.tail))
     return parts
 
 

@@ -53,20 +53,17 @@ class Chapter:
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    """The paragraphs as laid out in the full-length audio: ``lead`` samples of silence,
-    each paragraph followed by its gap, and ``tail`` samples of silence at the end."""
+    """The paragraphs as laid out in the full-length audio, each followed by its gap."""
 
     document: Document
     placed: tuple[Placed, ...]
     gaps: tuple[int, ...]  # silence after each paragraph, in samples (0 after the last)
     sample_rate: int
-    lead: int = 0
-    tail: int = 0
 
     @property
     def sample_count(self) -> int:
         """Length of the full-length audio."""
-        return self.placed[-1].end + self.tail if self.placed else 0
+        return self.placed[-1].end if self.placed else 0
 
     def chapters(self) -> list[Chapter]:
         """One chapter per section when the document has headings, else per paragraph."""
@@ -113,18 +110,15 @@ def build_timeline(
     paragraphs: Sequence[Paragraph],
     gaps: Sequence[int],
     stems: Sequence[str],
-    *,
-    lead: int = 0,
-    tail: int = 0,
 ) -> Timeline:
-    """Lay the paragraphs end to end after ``lead`` samples, each followed by its gap."""
+    """Lay the paragraphs end to end, each followed by its gap."""
     placed: list[Placed] = []
-    offset = lead
+    offset = 0
     for paragraph, clip, stem, gap in zip(paragraphs, clips, stems, gaps, strict=True):
         placed.append(Placed(paragraph, clip, offset, stem))
         offset += clip.sample_count + gap
     sample_rate = clips[0].sample_rate if clips else 22050
-    return Timeline(document, tuple(placed), tuple(gaps), sample_rate, lead, tail)
+    return Timeline(document, tuple(placed), tuple(gaps), sample_rate)
 
 
 def ms(samples: int, sample_rate: int) -> int:
