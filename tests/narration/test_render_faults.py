@@ -197,3 +197,31 @@ def test_progress_bar_only_on_a_terminal(tmp_path: Path) -> None:
     piped = run_reader("render", str(bundled_speech_path()), "-o", str(tmp_path / "again"),
                        "--format", "wav", "--paragraphs", "1-3", cache=tmp_path)  # fmt: skip
     assert "paragraphs" in piped.stderr and "#" not in piped.stderr
+
+
+def test_a_full_disk_is_a_clear_error_and_nothing_claimed_done(tmp_path: Path) -> None:
+    # A file-size limit makes writes fail the way a full disk does (an OSError mid-write).
+    import resource
+
+    speech = str(bundled_speech_path())
+    warm = run_reader("render", speech, "-o", str(tmp_path / "first"), "--format", "wav",
+                      "--paragraphs", "1-6", cache=tmp_path)  # fmt: skip
+    assert warm.returncode == 0, warm.stderr
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    out = tmp_path / "full"
+    command = [sys.executable, "-m", "reader", "render", speech, "-o", str(out),
+               "--format", "wav", "--paragraphs", "1-6"]  # fmt: skip
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    result = subprocess.run(command, env=env, capture_output=True, text=True,
+                            preexec_fn=limit, check=False)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"reader: error: cannot write to {out}: File too large")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (out / "sessions-iacp-2018.wav").exists()
+    assert not (out / ".reader-render.json").exists()  # no render is claimed complete
+    assert not [p for p in out.iterdir() if ".tmp-" in p.name]
+    _assert_no_half_files(out)
