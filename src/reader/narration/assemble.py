@@ -1,9 +1,10 @@
 """Audio assembly and encoding: the only module that runs ffmpeg/ffprobe.
 
-Long documents are assembled by streaming: the full-length WAV is written chunk by chunk
-from the paragraph files, and encoders read the paragraphs through ffmpeg's concat demuxer,
-so memory does not grow with the book. Encoders run as parallel processes (one per core):
-the full-length files first, then batches of per-paragraph copies.
+Long documents are assembled by streaming: the full-length WAV is written block by block
+from the paragraph files, and the encoders get the same blocks on their input pipe, so
+memory does not grow with the book. Encoders run as parallel processes (one per core): the
+full-length files first (MP3 in chunks, see ``mp3join``), then batches of per-paragraph
+copies (OGG, M4B; the MP3 copies are cut from the full-length file).
 
 Every file is written under a temporary name and renamed when complete.
 
