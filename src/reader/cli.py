@@ -186,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     handlers["read"] = run_read
 
+    from reader.narration.command import add_narration_commands
+
+    add_narration_commands(commands, handlers, _add_file)
+
     parser.set_defaults(handlers=handlers)
     return parser
 

@@ -1,0 +1,181 @@
+"""A content-addressed store of engine output: one WAV and one JSON file per paragraph text.
+
+The key is a SHA-256 of everything that can change the audio: the paragraph text, voice,
+rate, pitch, volume and the engine version. An entry holds the audio and eSpeak's raw events
+(sample indices into that audio, code-point offsets into the text), not the word timings, so
+a change in our own word splitting never needs new synthesis.
+
+Entries are written to temporary names and renamed, the JSON last: an entry is complete
+exactly when its JSON exists. A truncated or corrupt entry is detected on load (header, size
+and sample count must agree) and removed, so the caller synthesises it again.
+
+Units: sample indices at ``sample_rate`` Hz; WAV is mono, 16-bit PCM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import wave
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.narration.engine import EngineEvent
+
+CACHE_FORMAT = 1
+WAV_HEADER_BYTES = 44
+
+
+@dataclass(frozen=True, slots=True)
+class CacheEntry:
+    """A verified entry: its WAV file and the events inside it."""
+
+    key: str
+    wav_path: Path
+    sample_rate: int
+    sample_count: int
+    events: tuple[EngineEvent, ...]
+
+
+def cache_key(
+    text: str, voice: str | None, rate: int, pitch: int, volume: int, *, engine_version: str
+) -> str:
+    """The content address of one paragraph's narration."""
+    material = json.dumps(
+        [CACHE_FORMAT, text, voice, rate, pitch, volume, engine_version], ensure_ascii=False
+    )
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache folder (platformdirs) for narration."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("reader")) / "narration"
+
+
+def _temp_name(path: Path) -> Path:
+    # Unique per process and call, so concurrent writers never share a temporary file.
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
+    """Write mono 16-bit PCM to ``path`` atomically (temp file, fsync-free rename)."""
+    temp = _temp_name(path)
+    try:
+        with wave.open(str(temp), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(sample_rate)
+            out.writeframes(pcm)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text to ``path`` atomically."""
+    temp = _temp_name(path)
+    try:
+        temp.write_text(text, encoding="utf-8")
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write UTF-8 text given in pieces to ``path`` atomically."""
+    temp = _temp_name(path)
+    try:
+        with temp.open("w", encoding="utf-8") as out:
+            out.writelines(chunks)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def wav_frames(path: Path) -> tuple[int, int]:
+    """``(sample_rate, frames)`` of a mono 16-bit WAV whose size matches its header.
+
+    Raises ``ValueError`` for anything else (truncated, wrong format, trailing junk).
+    """
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getnchannels() != 1 or wav.getsampwidth() != 2:
+                raise ValueError("not mono 16-bit PCM")
+            rate, frames = wav.getframerate(), wav.getnframes()
+    except (wave.Error, EOFError) as error:
+        raise ValueError(str(error)) from None
+    if path.stat().st_size != WAV_HEADER_BYTES + 2 * frames:
+        raise ValueError("size does not match the header")
+    return rate, frames
+
+
+class NarrationCache:
+    """Entries under ``root``, sharded by the first two hex digits of the key."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        folder = self.root / key[:2]
+        return folder / f"{key}.wav", folder / f"{key}.json"
+
+    def load(self, key: str) -> CacheEntry | None:
+        """The verified entry for ``key``; None (and the broken entry removed) otherwise."""
+        wav_path, json_path = self._paths(key)
+        try:
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):
+            self.discard(key)
+            return None
+        try:
+            rate, frames = wav_frames(wav_path)
+            events = tuple(
+                EngineEvent(str(kind), int(start), int(length), int(sample))
+                for kind, start, length, sample in data["events"]
+            )
+            if (
+                data["format"] != CACHE_FORMAT
+                or data["key"] != key
+                or rate != data["sample_rate"]
+                or frames != data["sample_count"]
+                or frames <= 0
+            ):
+                raise ValueError("entry does not match its audio")
+        except (OSError, ValueError, KeyError, TypeError):
+            self.discard(key)
+            return None
+        return CacheEntry(key, wav_path, rate, frames, events)
+
+    def store(
+        self, key: str, pcm: bytes, sample_rate: int, events: tuple[EngineEvent, ...]
+    ) -> None:
+        """Add an entry (audio first, then the JSON that marks it complete)."""
+        wav_path, json_path = self._paths(key)
+        wav_path.parent.mkdir(parents=True, exist_ok=True)
+        write_wav(wav_path, pcm, sample_rate)
+        record = {
+            "format": CACHE_FORMAT,
+            "key": key,
+            "sample_rate": sample_rate,
+            "sample_count": len(pcm) // 2,
+            "events": [[e.kind, e.char_start, e.char_length, e.sample] for e in events],
+        }
+        write_text(json_path, json.dumps(record, separators=(",", ":")))
+
+    def discard(self, key: str) -> None:
+        """Remove an entry (JSON first, so a half-removed entry is never taken as whole)."""
+        wav_path, json_path = self._paths(key)
+        for path in (json_path, wav_path):
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -1,0 +1,207 @@
+"""``reader render`` and ``reader voices``: argument parsing and the render pipeline.
+
+Importing this module is cheap (no engine, no ffmpeg): ``cli.py`` adds the parsers from
+here, and the heavy modules load only when a command runs.
+
+Units: ``--rate`` words per minute, ``--pitch`` 0-100, ``--volume`` a factor (1.0 normal),
+``--gap`` milliseconds of silence between paragraphs in the full-length audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reader.errors import EXIT_FAILURE, ReaderError
+from reader.sanitize import for_terminal
+
+if TYPE_CHECKING:
+    from reader.document import Document
+    from reader.narration.timing import RenderedParagraph
+
+Handler = Callable[[argparse.Namespace], int]
+AUDIO_FORMATS = ("wav", "mp3", "ogg", "m4b")
+
+# A later ``--format epub`` plugs in here: it gets the document, the rendered paragraphs,
+# their per-paragraph MP3 files and the output folder, and returns the file it wrote.
+BookWriter = Callable[["Document", "list[RenderedParagraph]", "list[Path]", Path], Path]
+BOOK_FORMATS: dict[str, BookWriter] = {}
+
+
+def register_book_format(name: str, writer: BookWriter) -> None:
+    """Make ``--format NAME`` call ``writer`` after the paragraphs are encoded to MP3."""
+    BOOK_FORMATS[name] = writer
+
+
+def _number(
+    low: float, high: float, what: str, kind: Callable[[str], float] = int
+) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            noun = "whole number" if kind is int else "number"
+            raise argparse.ArgumentTypeError(f"{what} must be a {noun}, not {text!r}") from None
+        if not low <= value <= high or (kind is float and value == 0 and low == 0):
+            shown = f"above {low}" if kind is float and low == 0 else f"{low}"
+            raise argparse.ArgumentTypeError(f"{what} {text} is out of range ({shown} to {high})")
+        return value
+
+    return parse
+
+
+def parse_formats(text: str) -> list[str]:
+    """``"wav,mp3"`` as a list, checking every name."""
+    names = [part.strip().lower() for part in text.split(",") if part.strip()]
+    known = (*AUDIO_FORMATS, *BOOK_FORMATS)
+    for name in names:
+        if name not in known:
+            raise ReaderError(f"unknown format {name!r}; choose from {', '.join(known)}")
+    if not names:
+        raise ReaderError(f"no format given; choose from {', '.join(known)}")
+    return list(dict.fromkeys(names))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe lower-case name for a document title."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    name = ""
+    for word in words:
+        if name and len(name) + len(word) >= 48:
+            break
+        name = f"{name}-{word}" if name else word[:48]
+    return name or "document"
+
+
+def add_narration_commands(
+    commands: argparse._SubParsersAction[Any],
+    handlers: dict[str, Handler],
+    add_file: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add ``render`` and ``voices`` to the ``reader`` command line."""
+    from reader.narration.limits import MAX_JOBS, MAX_PITCH, MAX_RATE_WPM, MAX_VOLUME, MIN_RATE_WPM
+
+    render = commands.add_parser("render", help="narrate a document to audio with sync files")
+    add_file(render)
+    render.add_argument("-o", "--output", metavar="DIR", help="default audio/<document-slug>/")
+    render.add_argument(
+        "--format",
+        default="wav,mp3",
+        metavar="LIST",
+        help="any of wav,mp3,ogg,m4b (default wav,mp3)",
+    )
+    render.add_argument("--voice", metavar="ID", help="a voice id from `reader voices`")
+    render.add_argument(
+        "--rate", type=_number(MIN_RATE_WPM, MAX_RATE_WPM, "--rate"), default=175, metavar="WPM",
+        help=f"words per minute, {MIN_RATE_WPM} to {MAX_RATE_WPM} (default 175)",
+    )  # fmt: skip
+    render.add_argument(
+        "--pitch", type=_number(0, MAX_PITCH, "--pitch"), default=50, metavar="N",
+        help="0 to 100 (default 50)",
+    )  # fmt: skip
+    render.add_argument(
+        "--volume", type=_number(0, MAX_VOLUME, "--volume", float), default=1.0, metavar="X",
+        help=f"loudness factor, above 0 up to {MAX_VOLUME} (default 1.0)",
+    )  # fmt: skip
+    render.add_argument(
+        "--gap", type=_number(0, 10_000, "--gap"), default=600, metavar="MS",
+        help="silence between paragraphs in ms, doubled before a heading (default 600)",
+    )  # fmt: skip
+    render.add_argument("--paragraphs", metavar="RANGE", help="for example 3-7,12")
+    render.add_argument(
+        "--jobs", type=_number(1, MAX_JOBS, "--jobs"), default=os.cpu_count() or 1, metavar="N",
+        help="worker processes (default: the number of cores)",
+    )  # fmt: skip
+    render.add_argument("--quiet", action="store_true", help="no progress or summary")
+    handlers["render"] = run_render
+
+    voices = commands.add_parser("voices", help="list the installed voices")
+    voices.add_argument("--language", metavar="CODE", help="only voices for this language")
+    handlers["voices"] = run_voices
+
+
+def run_voices(args: argparse.Namespace) -> int:
+    """Print the installed voices: id, language, name."""
+    from reader.narration.engine import list_voices
+
+    voices = list_voices()
+    if args.language:
+        wanted = args.language.lower()
+        voices = [v for v in voices if v.language.lower().startswith(wanted)]
+    width = max((len(v.id) for v in voices), default=2)
+    lines = [f"{'ID':<{width}}  {'LANGUAGE':<16}  NAME"]
+    lines += [f"{v.id:<{width}}  {v.language:<16}  {v.name}" for v in voices]
+    sys.stdout.write("".join(for_terminal(line) + "\n" for line in lines))
+    return 0
+
+
+class _ProgressBar:
+    """A one-line bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total == 0:
+            return
+        filled = 30 * done // total
+        bar = "#" * filled + "-" * (30 - filled)
+        sys.stderr.write(f"\rreader: rendering [{bar}] {done}/{total} paragraphs")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """``reader render``: paragraphs, sync maps, full-length audio and sync files."""
+    from reader.cli import load
+    from reader.narration.pipeline import RenderRequest, render_document
+    from reader.narration.renderer import NarrationSettings
+    from reader.selection import parse_ranges
+
+    formats = parse_formats(args.format)
+    document = load(args)
+    count = len(document.paragraphs)
+    if count == 0:
+        raise ReaderError(f"{for_terminal(args.file)} has no paragraphs to narrate")
+    indices = parse_ranges(args.paragraphs, count) if args.paragraphs else list(range(count))
+    base = slug(Path(document.path).stem if document.path else document.title)
+    out_dir = Path(args.output) if args.output else Path("audio") / base
+    settings = NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
+    request = RenderRequest(
+        document=document,
+        indices=indices,
+        out_dir=out_dir,
+        base=base,
+        formats=formats,
+        settings=settings,
+        gap_ms=args.gap,
+        jobs=args.jobs,
+        progress=_ProgressBar(not args.quiet),
+    )
+    summary = render_document(request)
+    if not args.quiet:
+        print(f"reader: {for_terminal(summary)}", file=sys.stderr)
+    return 0
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` and prove a file can be written there, or raise one clear line."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".reader-write-test-{os.getpid()}"
+        probe.write_bytes(b"x")
+        probe.unlink()
+    except OSError as error:
+        raise ReaderError(
+            f"cannot write to {for_terminal(str(folder))}: {error.strerror or error}; "
+            "choose another folder with -o",
+            EXIT_FAILURE,
+        ) from None

@@ -1,0 +1,226 @@
+"""Laying out and writing the full-length audio in every format asked, with the per-
+paragraph encoded copies, all in parallel, and checking the results against the timeline.
+
+When MP3 is asked, it is encoded once, in one chunk per core split at pauses and joined
+frame by frame, and the per-paragraph MP3 files are cut out of it (``mp3join``). For that,
+every paragraph starts on an MP3 frame boundary: the pauses between paragraphs are rounded
+to whole frames (26 ms), the same in every format, so all of them share one sync map.
+
+Units: samples at the paragraphs' sample rate.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from itertools import pairwise
+from pathlib import Path
+
+from reader.document import Document, Paragraph
+from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration import mp3join
+from reader.narration.assemble import (
+    Parts,
+    encode_copies_tasks,
+    encode_full_task,
+    encode_mp3_chunks_task,
+    probe,
+    run_parallel,
+    write_full_wav,
+)
+from reader.narration.manifest import Manifest
+from reader.narration.syncformats import Timeline, build_timeline, ffmetadata, target_gaps
+from reader.narration.timing import RenderedParagraph
+
+DURATION_TOLERANCE_S = 0.030
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly:
+    """What to assemble: the rendered paragraphs and the formats wanted."""
+
+    document: Document
+    paragraphs: Sequence[Paragraph]
+    clips: Sequence[RenderedParagraph]
+    stems: Sequence[str]
+    folder: Path
+    base: str
+    gap: int  # samples
+    full_formats: Sequence[str]  # full-length files: any of wav, mp3, ogg, m4b
+    copies: Sequence[str]  # encoded per-paragraph copies: any of mp3, ogg, m4b
+    redo: dict[str, set[str]]  # per copy format, the stems whose copy must be encoded
+    jobs: int
+
+
+def assemble(
+    job: Assembly,
+    guard: Callable[[Callable[[], None]], None],
+    with_timeline: Callable[[Timeline], None],
+) -> Timeline:
+    """Write everything; returns the timeline the sync files must describe. ``guard``
+    runs a step and turns a failed write into one clear error; ``with_timeline`` (the
+    sync files) runs alongside the encoders."""
+    rate = job.clips[0].sample_rate
+    targets = target_gaps(job.document, job.paragraphs, job.gap)
+    cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    if cut:
+        timeline = _framed_timeline(job, targets)
+    else:
+        timeline = build_timeline(job.document, job.clips, job.paragraphs, targets, job.stems)
+    parts = _parts(job, timeline)
+    metadata = ffmetadata(timeline)
+    workdir = Path(tempfile.mkdtemp(prefix=".render-", dir=job.folder))
+    try:
+        tasks: list[Callable[[], None]] = []
+        if cut:
+            asked = "mp3" in job.full_formats
+            full = job.folder / f"{job.base}.mp3" if asked else workdir / "full.mp3"
+            chunks = _mp3_chunks(job, timeline)
+            if len(chunks) > 1:
+                encode = encode_mp3_chunks_task(
+                    chunks, rate, full, metadata=metadata, workdir=workdir,
+                    samples=timeline.sample_count,
+                )  # fmt: skip
+            else:
+                encode = encode_full_task(
+                    parts, rate, full, "mp3", metadata=metadata, workdir=workdir,
+                    options=NO_RESERVOIR,
+                )  # fmt: skip
+            cuts = [
+                (
+                    *mp3join.cut(item.offset, item.clip.sample_count),
+                    item.clip.sample_count,
+                    job.folder / f"{item.stem}.mp3",
+                )
+                for item in timeline.placed
+                if item.stem in job.redo["mp3"]
+            ]
+            tasks.append(partial(_encode_then_cut, encode, full, cuts))
+        for fmt in job.full_formats:
+            out = job.folder / f"{job.base}.{fmt}"
+            if fmt == "wav":
+                tasks.append(partial(_checked_wav, parts, rate, out, timeline.sample_count))
+            elif not (fmt == "mp3" and cut):
+                tasks.append(
+                    encode_full_task(parts, rate, out, fmt, metadata=metadata, workdir=workdir)
+                )
+        tasks.append(partial(with_timeline, timeline))
+        for fmt in job.copies:
+            if fmt == "mp3" and cut:
+                continue
+            stems = [s for s in job.stems if s in job.redo[fmt]]
+            pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
+            tasks += encode_copies_tasks(pairs, fmt, job.jobs)
+        guard(partial(run_parallel, tasks, job.jobs))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    _check_durations(job, timeline)
+    return timeline
+
+
+# Without the bit reservoir every MP3 frame stands alone, so paragraphs can be cut out.
+NO_RESERVOIR = ("-reservoir", "0")
+
+
+def _encode_then_cut(
+    encode: Callable[[], None], full: Path, cuts: list[tuple[int, int, int, Path]]
+) -> None:
+    encode()
+    mp3join.cut_copies(full, cuts)
+
+
+# A chunk boundary needs silence on both sides of the frames the join drops and the next
+# encoder's delay fills (1105 samples) plus the MDCT overlap: 4096 samples (186 ms).
+MIN_SPLIT_GAP = 4096
+
+
+def _mp3_chunks(job: Assembly, timeline: Timeline) -> list[tuple[Parts, int]]:
+    """Split the full-length MP3 into one chunk per job, at pauses nearest the even
+    split points: each chunk's parts and how many frames of it to keep."""
+    total = timeline.sample_count
+    starts = [
+        item.offset
+        for item, gap_before in zip(timeline.placed[1:], timeline.gaps, strict=False)
+        if gap_before >= MIN_SPLIT_GAP
+    ]
+    bounds = sorted(
+        {min(starts, key=lambda s: abs(s - total * j // job.jobs)) for j in range(1, job.jobs)}
+        if starts
+        else set()
+    )
+    edges = [0, *bounds, total]
+    chunks: list[tuple[Parts, int]] = []
+    for first, stop in pairwise(edges):
+        parts: list[tuple[Path | None, int]] = []
+        for item, gap in zip(timeline.placed, timeline.gaps, strict=True):
+            if first <= item.offset < stop:
+                parts.append((job.folder / f"{item.stem}.wav", 0))
+                if gap:
+                    parts.append((None, gap))
+        last = stop == total
+        chunks.append((parts, 0 if last else (stop - first) // mp3join.FRAME_SAMPLES))
+    return chunks
+
+
+def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
+    """Paragraphs start on MP3 frame boundaries: each pause is rounded to whole frames."""
+    frame = mp3join.FRAME_SAMPLES
+    gaps = []
+    start = 0
+    for index, clip in enumerate(job.clips):
+        end = start + clip.sample_count
+        if index + 1 == len(job.clips):
+            gaps.append(0)
+            break
+        following = max(-(-end // frame), round((end + targets[index]) / frame)) * frame
+        gaps.append(following - end)
+        start = following
+    return build_timeline(job.document, job.clips, job.paragraphs, gaps, job.stems)
+
+
+def _parts(job: Assembly, timeline: Timeline) -> Parts:
+    parts: list[tuple[Path | None, int]] = []
+    for stem, gap in zip(job.stems, timeline.gaps, strict=True):
+        parts.append((job.folder / f"{stem}.wav", 0))
+        if gap:
+            parts.append((None, gap))
+    return parts
+
+
+def _checked_wav(parts: Parts, rate: int, out: Path, expected: int) -> None:
+    if write_full_wav(parts, rate, out) != expected:
+        raise ReaderError(f"{out.name} came out with the wrong length", EXIT_FAILURE)
+
+
+def playable_seconds(path: Path) -> float:
+    """What a player plays: ffprobe's duration less the decoder delay it reports as the
+    start time (in MP3, which players skip)."""
+    info = probe(path)["format"]
+    return float(info["duration"]) - float(info.get("start_time") or 0.0)
+
+
+def _check_durations(job: Assembly, timeline: Timeline) -> None:
+    expected = timeline.sample_count / timeline.sample_rate
+    for fmt in job.full_formats:
+        if fmt == "wav":
+            continue
+        found = playable_seconds(job.folder / f"{job.base}.{fmt}")
+        if abs(found - expected) > DURATION_TOLERANCE_S:
+            raise ReaderError(
+                f"{job.base}.{fmt} lasts {found:.3f} s but its sync map {expected:.3f} s; "
+                "render again (the cache keeps the work done)",
+                EXIT_FAILURE,
+            )
+
+
+def redo_sets(
+    copies: Sequence[str], stems: Sequence[str], stale: set[str], old: Manifest, folder: Path
+) -> dict[str, set[str]]:
+    """Per copy format, the stems whose copy is missing, changed or of a changed paragraph."""
+    return {
+        fmt: {s for s in stems if s in stale or not old.unchanged(folder, f"{s}.{fmt}")}
+        for fmt in copies
+    }

@@ -1,0 +1,228 @@
+"""The ``reader render`` pipeline: paragraphs -> per-paragraph files -> full-length audio
+-> sync files, into one output folder.
+
+Safety: the folder is locked for the whole run (two renders into one folder take turns),
+temporary files left by a killed run are removed first, and every file is written under a
+temporary name and renamed, so a final name always holds a whole file. Paragraph audio comes
+from the cache, so an interrupted run continues where it stopped.
+
+Units: ``gap_ms`` milliseconds; everything else in samples (see ``syncformats``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from reader.document import Document, Paragraph
+from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration.assemble import (
+    CODECS,
+    require_ffmpeg,
+)
+from reader.narration.cache import write_chunks, write_text
+from reader.narration.command import BOOK_FORMATS, check_writable
+from reader.narration.fulllength import Assembly, assemble, redo_sets
+from reader.narration.manifest import Manifest, input_digest
+from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
+from reader.narration.syncformats import (
+    SYNC_FORMAT,
+    Placed,
+    Timeline,
+    document_json,
+    lrc,
+    m3u8,
+    paragraph_json,
+    srt,
+    webvtt,
+)
+from reader.narration.timing import RenderedParagraph
+from reader.sanitize import for_terminal
+
+DURATION_TOLERANCE_S = 0.030
+
+
+@dataclass(frozen=True, slots=True)
+class RenderRequest:
+    """Everything ``render_document`` needs; ``indices`` are 0-based paragraph indices."""
+
+    document: Document
+    indices: Sequence[int]
+    out_dir: Path
+    base: str
+    formats: Sequence[str]
+    settings: NarrationSettings
+    gap_ms: int = 600
+    jobs: int = 1
+    progress: Progress | None = None
+    cache_dir: Path | None = None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (waiting, with a note, if another render has it)."""
+    with (folder / ".reader-render.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("reader: waiting for another render into this folder", file=sys.stderr)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Temporary files of an interrupted run (only ever under hidden temporary names)."""
+    for path in folder.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
+    for path in folder.glob(".render-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Put the cached paragraph audio at ``target`` (a hard link when possible)."""
+    with contextlib.suppress(OSError):
+        if target.exists() and source.samefile(target):
+            return
+    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        try:
+            os.link(source, temp)
+        except OSError:
+            shutil.copyfile(source, temp)
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _write_paragraph(
+    folder: Path, stem: str, paragraph: Paragraph, clip: RenderedParagraph
+) -> None:
+    _link_or_copy(clip.wav_path, folder / f"{stem}.wav")
+    item = Placed(paragraph, clip, 0, stem)
+    write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Write ``text`` atomically unless ``path`` already holds it (renaming over a file
+    is slow on ext4, which flushes the data first)."""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if path.read_text(encoding="utf-8") == text:
+            return
+    write_text(path, text)
+
+
+def _guard(action: Callable[[], None], *, folder: Path) -> None:
+    """Turn a failed write (full disk, permissions) into one clear line."""
+    try:
+        action()
+    except OSError as error:
+        raise ReaderError(
+            f"cannot write to {for_terminal(str(folder))}: {error.strerror or error}; "
+            "free some space or choose another folder with -o",
+            EXIT_FAILURE,
+        ) from None
+
+
+def _write_sync_files(
+    folder: Path, base: str, audio: dict[str, str], playlist_ext: str, timeline: Timeline
+) -> None:
+    """The sync files of the full-length audio, made and written one at a time (for a
+    book each is tens of megabytes)."""
+    makers: dict[str, Callable[[], str]] = {
+        f"{base}.vtt": partial(webvtt, timeline),
+        f"{base}.srt": partial(srt, timeline),
+        f"{base}.lrc": partial(lrc, timeline),
+        f"{base}.m3u8": partial(m3u8, timeline, playlist_ext),
+    }
+    for name, make in makers.items():
+        write_if_changed(folder / name, make())
+    write_chunks(folder / f"{base}.json", document_json(timeline, audio, "wav"))
+
+
+def render_document(request: RenderRequest) -> str:
+    """Render, assemble and write everything asked; returns a one-line summary."""
+    document, folder, base = request.document, request.out_dir, request.base
+    encoded = [f for f in request.formats if f in CODECS]
+    books = [f for f in request.formats if f in BOOK_FORMATS]
+    copies = list(dict.fromkeys([*encoded, *(["mp3"] if books else [])]))
+    if copies or request.settings.rate_wpm > 430:
+        require_ffmpeg(", ".join(copies) or "speech faster than 430 words per minute")
+    check_writable(folder)
+    paragraphs = document.select(request.indices)
+    width = max(3, len(str(len(document.paragraphs))))
+    stems = [f"p{p.number:0{width}d}" for p in paragraphs]
+    with folder_lock(folder):
+        remove_leftovers(folder)
+        with ParagraphRenderer(request.settings, request.cache_dir, request.jobs) as renderer:
+            keys = [renderer.key(p.text) for p in paragraphs]
+            settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
+            digest = input_digest(document, paragraphs, keys, settings)
+            old = Manifest.read(folder)
+            if old.up_to_date(folder, digest):
+                if request.progress is not None:
+                    request.progress(len(paragraphs), len(paragraphs))
+                return f"{folder} is up to date ({len(paragraphs)} paragraphs)"
+            Manifest.forget(folder)
+            written_paragraphs: set[int] = set()
+
+            def write_paragraph(position: int, clip: RenderedParagraph) -> None:
+                # Written as each paragraph arrives, while the rest are synthesised.
+                stem, paragraph = stems[position], paragraphs[position]
+                _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder=folder)
+                written_paragraphs.add(position)
+
+            # On RenderFailed every paragraph that did render is already written; the error
+            # names the others.
+            clips = renderer.render_many(paragraphs, request.progress, on_rendered=write_paragraph)
+            synthesised = renderer.synthesised
+        if len(written_paragraphs) != len(clips):
+            raise ReaderError("not every paragraph was written", EXIT_FAILURE)
+        rate = clips[0].sample_rate
+        stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
+        full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
+        job = Assembly(
+            document=document,
+            paragraphs=paragraphs,
+            clips=clips,
+            stems=stems,
+            folder=folder,
+            base=base,
+            gap=rate * request.gap_ms // 1000,
+            full_formats=full_formats,
+            copies=copies,
+            redo=redo_sets(copies, stems, stale, old, folder),
+            jobs=request.jobs,
+        )
+        audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
+        sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
+        sync_task = partial(
+            _write_sync_files, folder, base, audio, encoded[0] if encoded else "wav"
+        )
+        timeline = assemble(job, partial(_guard, folder=folder), sync_task)
+        written = [f"{base}.{fmt}" for fmt in full_formats]
+        for name in books:
+            mp3s = [folder / f"{stem}.mp3" for stem in stems]
+            written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
+        names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
+        names += [*written, *sync_names]
+        _guard(
+            partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
+            folder=folder,
+        )
+    seconds = timeline.sample_count // rate
+    files = len(written) + len(sync_names)
+    return (
+        f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
+        f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
+        f"and {files} full-length files to {folder}"
+    )

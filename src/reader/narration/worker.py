@@ -1,0 +1,209 @@
+"""Synthesis worker processes: ``python -m reader.narration.worker``.
+
+eSpeak initialises once per process, so parallel synthesis needs processes. They are plain
+child processes speaking JSON lines over pipes rather than ``multiprocessing`` ones: those
+re-import the caller's ``__main__`` module (a UI, a test runner, a script without a main
+guard) in every child, which is slow at best and re-runs the program at worst.
+
+Protocol, one JSON object per line. Request: ``{"text", "key", "root", "settings":
+[voice, rate_wpm, pitch, volume]}``; reply: ``{"key", "samples"}`` or ``{"key", "error"}``.
+A worker stops at the end of its input, so it never outlives its parent's pipe.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import reader
+
+Result = tuple[str, int | str]
+
+
+def _serve() -> int:
+    """The worker's loop: read requests on stdin, answer on the original stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing the engine might print can reach the reply channel
+    from reader.narration.renderer import NarrationSettings, synthesise_into_cache
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        key = request["key"]
+        try:
+            settings = NarrationSettings(*request["settings"])
+            samples = synthesise_into_cache(request["text"], settings, request["root"], key)
+            reply: dict[str, Any] = {"key": key, "samples": samples}
+        except OSError as error:
+            reply = {"key": key, "error": f"cannot write the cache: {error}", "fatal": True}
+        except Exception as error:
+            reply = {"key": key, "error": _reason(error)}
+        replies.write(json.dumps(reply) + "\n")
+    return 0
+
+
+def _reason(error: Exception) -> str:
+    from reader.errors import ReaderError
+
+    return str(error) if isinstance(error, ReaderError) else f"{type(error).__name__}: {error}"
+
+
+class WorkerPool:
+    """``size`` synthesisers: the calling process itself (on a thread: eSpeak's C code
+    runs without the GIL) and ``size - 1`` worker processes, started on first use and
+    stopped by ``close``. ``local(key, text)`` synthesises in this process."""
+
+    def __init__(self, size: int, local: Callable[[str, str], int]) -> None:
+        self.size = size
+        self.local = local
+        self._workers: list[subprocess.Popen[str]] = []
+        # One run at a time: the workers' pipes carry one conversation each.
+        self._running = threading.Lock()
+
+    def _start(self, count: int) -> None:
+        package_parent = str(Path(reader.__file__).resolve().parents[1])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        while len(self._workers) < count:
+            self._workers.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "reader.narration.worker"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    encoding="utf-8",
+                    env=env,
+                    bufsize=1,
+                )
+            )
+
+    def run(
+        self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
+    ) -> Iterator[Result]:
+        """Synthesise ``(key, text)`` jobs; yields ``(key, samples or error)`` as they
+        finish. A cache that cannot be written raises ``OSError`` for all. Runs from
+        several threads take turns."""
+        with self._running:
+            yield from self._run(jobs, settings, root)
+
+    def _run(
+        self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
+    ) -> Iterator[Result]:
+        self._start(min(self.size, len(jobs)) - 1)
+        todo: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
+        for job in jobs:
+            todo.put(job)
+        done: queue.SimpleQueue[tuple[str, int | str, bool]] = queue.SimpleQueue()
+        stop = threading.Event()
+        feed = _Feed(todo, done, stop, settings, root)
+        threads = [threading.Thread(target=feed.run_local, args=(self.local,), daemon=True)]
+        threads += [
+            threading.Thread(target=feed.run, args=(worker,), daemon=True)
+            for worker in self._workers
+        ]
+        for thread in threads:
+            todo.put(None)
+            thread.start()
+        try:
+            for _ in jobs:
+                key, outcome, fatal = done.get()
+                if fatal:
+                    raise OSError(outcome)
+                yield key, outcome
+        except BaseException:
+            # Interrupted: stop at once instead of finishing the paragraphs in flight.
+            stop.set()
+            self._kill()
+            raise
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+
+    def _kill(self) -> None:
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                worker.kill()
+
+    def close(self) -> None:
+        """Stop the workers: the end of their input ends them; a thread reaps them, so
+        closing costs the caller nothing."""
+        for worker in self._workers:
+            with contextlib.suppress(OSError):
+                if worker.stdin is not None:
+                    worker.stdin.close()
+            if worker.stdout is not None:
+                worker.stdout.close()
+            threading.Thread(target=_reap, args=(worker,), daemon=True).start()
+        self._workers = []
+
+
+def _reap(worker: subprocess.Popen[str]) -> None:
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """What each feeding thread shares: the job queue, the results, the stop flag."""
+
+    todo: queue.SimpleQueue[tuple[str, str] | None]
+    done: queue.SimpleQueue[tuple[str, int | str, bool]]
+    stop: threading.Event
+    settings: Sequence[object]
+    root: str
+
+    def run_local(self, local: Callable[[str, str], int]) -> None:
+        """Synthesise in this process until the jobs run out."""
+        while not self.stop.is_set() and (job := self.todo.get()) is not None:
+            key, text = job
+            try:
+                self.done.put((key, local(key, text), False))
+            except OSError as error:
+                self.done.put((key, f"cannot write the cache: {error}", True))
+            except Exception as error:
+                self.done.put((key, _reason(error), False))
+
+    def run(self, worker: subprocess.Popen[str]) -> None:
+        """Hand one job at a time to ``worker`` (so the fastest worker takes the most)."""
+        todo, done, stop = self.todo, self.done, self.stop
+        assert worker.stdin is not None and worker.stdout is not None
+        while not stop.is_set() and (job := todo.get()) is not None:
+            key, text = job
+            request = {"key": key, "text": text, "root": self.root, "settings": list(self.settings)}
+            line = ""
+            try:
+                worker.stdin.write(json.dumps(request) + "\n")
+                worker.stdin.flush()
+                line = worker.stdout.readline()
+                reply = json.loads(line) if line else {"error": "the worker process stopped"}
+            except (OSError, ValueError) as error:
+                reply = {"error": f"the worker process failed: {error}"}
+            if "samples" in reply:
+                done.put((key, int(reply["samples"]), False))
+            else:
+                done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
+            if not line:
+                # A dead worker fails the rest of its share rather than hanging the caller.
+                while (rest := todo.get()) is not None:
+                    done.put((rest[0], "the worker process stopped", False))
+                return
+
+
+if __name__ == "__main__":
+    sys.exit(_serve())
