@@ -180,7 +180,11 @@ def encode_mp3_chunks_task(
     meta_path = _metadata_file(workdir, "mp3", metadata)
 
     def encode(index: int, parts: Parts) -> None:
-        options = [*CODECS["mp3"], "-reservoir", "0", "-map_metadata", "-1", "-f", "mp3"]
+        # The first chunk carries the tags and all the chapters (ffmpeg writes them in the
+        # ID3 header without looking at the duration), so the joined file needs no remux.
+        tags = ["-i", str(meta_path), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        options = tags if index == 0 else ["-map_metadata", "-1"]
+        options += [*CODECS["mp3"], "-reservoir", "0", "-f", "mp3"]
         target = str(workdir / f"chunk-{index}.mp3")
         _encode_stream(parts, sample_rate, [*options, target], out.name)
 
@@ -188,18 +192,12 @@ def encode_mp3_chunks_task(
         run_parallel(
             [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)], len(chunks)
         )
-        joined = workdir / "joined.mp3"
-        mp3join.join_chunks(
-            [(workdir / f"chunk-{i}.mp3", keep) for i, (_, keep) in enumerate(chunks)], joined
-        )
         temp = _temp(out)
         try:
-            _run_ffmpeg(
-                ["-f", "mp3", "-i", str(joined), "-i", str(meta_path), "-map", "0:a",
-                 "-map_metadata", "1", "-map_chapters", "1", "-c", "copy", "-f", "mp3",
-                 str(temp)],
-                out.name,
-            )  # fmt: skip
+            mp3join.join_chunks(
+                [(workdir / f"chunk-{i}.mp3", keep) for i, (_, keep) in enumerate(chunks)],
+                temp,
+            )
             mp3join.retag(temp, samples)
             temp.replace(out)
         finally:
@@ -212,7 +210,10 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
     """Run ffmpeg with the parts' PCM on its input (``arguments`` name the outputs). The
     audio is streamed from the paragraph files: ffmpeg's concat demuxer costs half as much
     CPU again as the MP3 encoder, probing every file."""
-    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    # With a second input (the metadata) ffmpeg reads the pipe on a thread and sleeps 10 ms
+    # whenever its packet queue runs dry; a deep queue keeps the encoder fed (1.7x faster).
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-thread_queue_size", "4096"]
+    raw += ["-i", "pipe:0"]
     command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *raw, *arguments]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

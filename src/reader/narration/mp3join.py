@@ -140,12 +140,16 @@ def cut_copies(full: Path, cuts: Sequence[tuple[int, int, int, Path]]) -> None:
 
 
 def join_chunks(chunks: Sequence[tuple[Path, int]], out: Path) -> int:
-    """Join separately encoded chunks into one raw frame stream: each ``(file, frames)``
-    contributes its first ``frames`` audio frames (the last chunk: all of them; its frame
-    count is 0). Chunk boundaries sit on frame boundaries in silence, where the next
-    chunk's encoder delay replaces the frames dropped. Returns the frames written."""
+    """Join separately encoded chunks into one file: the first chunk's ID3 tag and Info
+    frame (fixed by ``retag`` afterwards), then each ``(file, frames)`` chunk's first
+    ``frames`` audio frames (the last chunk: all of them). Chunk boundaries sit on frame
+    boundaries in silence, where the next chunk's encoder delay replaces the frames
+    dropped. Returns the audio frames written."""
     written = 0
     with out.open("wb") as sink:
+        first = chunks[0][0]
+        sink.write(_header(first))
+        sink.write(next(iter_frames(first, info=True)))
         for index, (path, keep) in enumerate(chunks):
             last = index + 1 == len(chunks)
             for number, frame in enumerate(iter_frames(path)):
@@ -156,17 +160,23 @@ def join_chunks(chunks: Sequence[tuple[Path, int]], out: Path) -> int:
     return written
 
 
+def _header(path: Path) -> bytes:
+    """The ID3v2 tag at the start of ``path`` (empty if none)."""
+    with path.open("rb") as source:
+        head = source.read(10)
+        if head[:3] != b"ID3" or len(head) < 10:
+            return b""
+        size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+        return head + source.read(size + (10 if head[5] & 0x10 else 0))
+
+
 def retag(path: Path, samples: int) -> None:
-    """Give ``path`` (a stream copy of joined chunks, whose Info frame ffmpeg wrote
-    without the encoder delay) the gapless fields of one LAME encode of ``samples``."""
+    """Give ``path`` (joined chunks, with the first chunk's Info frame) the frame count and
+    gapless fields of one LAME encode of ``samples``."""
     info = next(iter_frames(path, info=True))
     frames = sum(1 for _ in iter_frames(path))
+    at = len(_header(path))
     with path.open("r+b") as handle:
-        head = handle.read(10)
-        at = 0
-        if head[:3] == b"ID3":
-            at = 10 + ((head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9])
-            at += 10 if head[5] & 0x10 else 0
         handle.seek(at)
         if handle.read(len(info)) != info:
             raise FrameError(f"{path.name}: its Info frame is not where it should be")
