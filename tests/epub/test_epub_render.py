@@ -127,11 +127,10 @@ def test_book_audio_is_the_render_mp3_and_lines_up(addresses_render: Built, tmp_
         with wave.open(str(clip.wav_path), "rb") as handle:
             wav = array.array("h", handle.readframes(handle.getnframes()))
         decoded = _decode(data, tmp_path)
-        # In line with the WAV to within a millisecond (an untrimmed encoder delay would be
-        # 50 ms late), so every clip starts where its sync map says. ffmpeg keeps up to one
-        # frame (26 ms) of the pause after the paragraph: silence after the last clip.
-        assert len(wav) == clip.sync.sample_count
-        assert 0 <= len(decoded) - len(wav) < 576, paragraph.number
+        # Gapless: exactly the paragraph's samples, in line with the WAV to within a
+        # millisecond (an untrimmed encoder delay would be 50 ms late), so every clip starts
+        # and ends where its sync map says.
+        assert len(decoded) == len(wav) == clip.sync.sample_count, paragraph.number
         assert abs(_best_lag(wav, decoded, reach=400)) <= 22, paragraph.number
 
 
