@@ -8,9 +8,11 @@ Those files are cut frame by frame out of the full-length MP3 (``reader.narratio
 with a gapless Info tag each: ffmpeg decodes exactly the paragraph's samples, lined up with
 its WAV at lag 0, so the clip times taken from the sync maps hold to the millisecond, and
 ffprobe's played length (duration less start time) is within one frame (26 ms) of the sync
-map, inside the packager's 30 ms check. The packager probes every supplied file and refuses
-one that does not fit; ``tests/epub/test_epub_render.py`` decodes the book's audio and
-checks both facts against the WAVs.
+map, inside the packager's 30 ms check. At sample rates that cannot be cut this way the
+render encodes each paragraph's MP3 from its WAV instead, and those pass the same checks.
+The packager probes every supplied file and refuses one that does not fit, so a bad file is
+one clear error, never a book out of sync; ``tests/epub/test_epub_render.py`` decodes the
+book's audio and checks both facts against the WAVs.
 """
 
 from __future__ import annotations
