@@ -102,21 +102,16 @@ def _best_lag(wav: array.array[int], decoded: array.array[int], reach: int) -> i
     return max(range(-reach, reach + 1), key=score)
 
 
-def test_render_writes_a_valid_book(addresses_render: Built, tmp_path: Path) -> None:
+def test_render_writes_a_valid_book_in_sync_with_its_audio(
+    addresses_render: Built, tmp_path: Path
+) -> None:
+    # One test, so the render runs once whichever worker takes it.
     folder = addresses_render.book.path.parent
     assert not [p.name for p in folder.iterdir() if p.name.startswith(".addresses.epub")]
     check_epubcheck_clean(addresses_render, tmp_path)
     check_text_kept(addresses_render)
-
-
-def test_clips_match_the_render_sync_maps_and_ffprobe(
-    addresses_render: Built, tmp_path: Path
-) -> None:
     check_clips_match_sync(addresses_render)
     check_durations(addresses_render, tmp_path)
-
-
-def test_book_audio_is_the_render_mp3_and_lines_up(addresses_render: Built, tmp_path: Path) -> None:
     book = addresses_render.book
     for paragraph, clip in zip(
         addresses_render.document.paragraphs, addresses_render.clips, strict=True
@@ -128,10 +123,11 @@ def test_book_audio_is_the_render_mp3_and_lines_up(addresses_render: Built, tmp_
             wav = array.array("h", handle.readframes(handle.getnframes()))
         decoded = _decode(data, tmp_path)
         # Gapless: exactly the paragraph's samples, in line with the WAV to within a
-        # millisecond (an untrimmed encoder delay would be 50 ms late), so every clip starts
-        # and ends where its sync map says.
+        # millisecond (an untrimmed encoder or decoder delay would be 1105 or 529 samples
+        # late and put the best lag at the edge of the search), so every clip starts and
+        # ends where its sync map says.
         assert len(decoded) == len(wav) == clip.sync.sample_count, paragraph.number
-        assert abs(_best_lag(wav, decoded, reach=400)) <= 22, paragraph.number
+        assert abs(_best_lag(wav, decoded, reach=110)) <= 22, paragraph.number
 
 
 def test_epub_alone_on_hostile_text_with_word_highlights(
