@@ -40,7 +40,7 @@ def test_options_are_range_checked(tmp_path: Path, option: list[str], message: s
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--format", "flac"], "unknown format 'flac'; choose from wav, mp3, ogg, m4b"),
+        (["--format", "flac"], "unknown format 'flac'; choose from wav, mp3, ogg, m4b, epub"),
         (["--paragraphs", "70"], "paragraph 70 does not exist; paragraphs run from 1 to 60"),
         (["--voice", "xx-none"], "unknown voice 'xx-none'; run `reader voices` to list them"),
     ],

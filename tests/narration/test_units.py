@@ -46,8 +46,9 @@ def test_slug(title: str, expected: str) -> None:
 
 def test_formats() -> None:
     assert parse_formats(" MP3, wav,mp3 ") == ["mp3", "wav"]
-    with pytest.raises(ReaderError, match="unknown format 'epub'"):
-        parse_formats("epub")
+    assert parse_formats("epub,mp3") == ["epub", "mp3"]
+    with pytest.raises(ReaderError, match="unknown format 'pdf'"):
+        parse_formats("pdf")
     with pytest.raises(ReaderError, match="no format given"):
         parse_formats(",")
 

@@ -14,7 +14,8 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,15 +29,41 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 AUDIO_FORMATS = ("wav", "mp3", "ogg", "m4b")
 
-# A later ``--format epub`` plugs in here: it gets the document, the rendered paragraphs,
-# their per-paragraph MP3 files and the output folder, and returns the file it wrote.
-BookWriter = Callable[["Document", "list[RenderedParagraph]", "list[Path]", Path], Path]
+GRANULARITIES = ("sentence", "word")
+
+
+@dataclass(frozen=True, slots=True)
+class BookJob:
+    """What a book format gets once every paragraph is rendered and its MP3 written:
+    ``clips`` and ``mp3s`` are in document order, one per paragraph of ``document``; the
+    book goes into ``folder`` as ``<base>.<format>``; ``granularity`` is what a reading
+    system highlights (one of :data:`GRANULARITIES`)."""
+
+    document: Document
+    clips: Sequence[RenderedParagraph]
+    mp3s: Sequence[Path]
+    folder: Path
+    base: str
+    granularity: str = "sentence"
+
+
+BookWriter = Callable[[BookJob], Path]
 BOOK_FORMATS: dict[str, BookWriter] = {}
 
 
 def register_book_format(name: str, writer: BookWriter) -> None:
-    """Make ``--format NAME`` call ``writer`` after the paragraphs are encoded to MP3."""
+    """Make ``--format NAME`` call ``writer`` after the paragraphs are encoded to MP3.
+    A book needs every paragraph of the document, so ``--paragraphs`` is refused with it."""
     BOOK_FORMATS[name] = writer
+
+
+def _write_epub(job: BookJob) -> Path:
+    from reader.epub.fromrender import write_epub
+
+    return write_epub(job)
+
+
+register_book_format("epub", _write_epub)
 
 
 def _number(
@@ -95,7 +122,15 @@ def add_narration_commands(
         "--format",
         default="wav,mp3",
         metavar="LIST",
-        help="any of wav,mp3,ogg,m4b (default wav,mp3)",
+        help="any of wav,mp3,ogg,m4b,epub (default wav,mp3); epub is a read-along EPUB 3 "
+        "book with Media Overlays, <slug>.epub, and needs the whole document (not with "
+        "--paragraphs)",
+    )
+    render.add_argument(
+        "--epub-granularity",
+        choices=GRANULARITIES,
+        default="sentence",
+        help="what the EPUB highlights as it plays: each sentence or each word (default sentence)",
     )
     render.add_argument("--voice", metavar="ID", help="a voice id from `reader voices`")
     render.add_argument(
@@ -114,7 +149,10 @@ def add_narration_commands(
         "--gap", type=_number(0, 10_000, "--gap"), default=600, metavar="MS",
         help="silence between paragraphs in ms, doubled before a heading (default 600)",
     )  # fmt: skip
-    render.add_argument("--paragraphs", metavar="RANGE", help="for example 3-7,12")
+    render.add_argument(
+        "--paragraphs", metavar="RANGE",
+        help="for example 3-7,12 (not with --format epub: a book needs every paragraph)",
+    )  # fmt: skip
     render.add_argument(
         "--jobs", type=_number(1, MAX_JOBS, "--jobs"), default=os.cpu_count() or 1, metavar="N",
         help="worker processes (default: the number of cores)",
@@ -172,6 +210,14 @@ def run_render(args: argparse.Namespace) -> int:
     if count == 0:
         raise ReaderError(f"{for_terminal(args.file)} has no paragraphs to narrate")
     indices = parse_ranges(args.paragraphs, count) if args.paragraphs else list(range(count))
+    books = [name for name in formats if name in BOOK_FORMATS]
+    if books and indices != list(range(count)):
+        # A book holds every paragraph (the EPUB packager checks one clip per paragraph);
+        # building one from a partial render would need a second, hidden render.
+        raise ReaderError(
+            f"--format {books[0]} needs every paragraph of {for_terminal(args.file)}; "
+            "leave out --paragraphs, or render the book in a separate run"
+        )
     base = slug(Path(document.path).stem if document.path else document.title)
     out_dir = Path(args.output) if args.output else Path("audio") / base
     settings = NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
@@ -185,6 +231,7 @@ def run_render(args: argparse.Namespace) -> int:
         gap_ms=args.gap,
         jobs=args.jobs,
         progress=_ProgressBar(not args.quiet),
+        granularity=args.epub_granularity,
     )
     summary = render_document(request)
     if not args.quiet:

@@ -104,7 +104,10 @@ def tag(info: bytes, frames: int, data_bytes: int, samples: int, delay: int = 0)
     frame[at + 12 : at + 16] = (len(frame) + data_bytes).to_bytes(4, "big")
     frame[at + 16 : at + 116] = bytes(i * 256 // 100 for i in range(100))  # CBR: linear
     lame = at + 120
-    padding = frames * FRAME_SAMPLES - DECODER_DELAY - delay - samples
+    # LAME's convention, as ffmpeg's mp3 demuxer reads it: decoding skips delay + 529
+    # samples and stops at frames * 576 - padding + 529, so the decoder delay is not
+    # subtracted here (with it, players kept up to a frame of what follows).
+    padding = frames * FRAME_SAMPLES - delay - samples
     if not 0 <= padding < 4096 or not 0 <= delay < 4096:
         raise FrameError(f"{frames} frames cannot hold {samples} samples")
     frame[lame + 21 : lame + 24] = (delay << 12 | padding).to_bytes(3, "big")

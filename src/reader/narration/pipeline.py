@@ -28,7 +28,7 @@ from reader.narration.assemble import (
     require_ffmpeg,
 )
 from reader.narration.cache import write_chunks, write_text
-from reader.narration.command import BOOK_FORMATS, check_writable
+from reader.narration.command import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
@@ -63,6 +63,7 @@ class RenderRequest:
     jobs: int = 1
     progress: Progress | None = None
     cache_dir: Path | None = None
+    granularity: str = "sentence"  # what a book format highlights: sentence or word
 
 
 @contextlib.contextmanager
@@ -83,6 +84,9 @@ def folder_lock(folder: Path) -> Iterator[None]:
 def remove_leftovers(folder: Path) -> None:
     """Temporary files of an interrupted run (only ever under hidden temporary names)."""
     for path in folder.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
+    # A book format's own temporary file (``reader.epub.package`` names it ``.NAME.epub.*``).
+    for path in folder.glob(".*.epub.*"):
         path.unlink(missing_ok=True)
     for path in folder.glob(".render-*"):
         shutil.rmtree(path, ignore_errors=True)
@@ -166,6 +170,8 @@ def render_document(request: RenderRequest) -> str:
         with ParagraphRenderer(request.settings, request.cache_dir, request.jobs) as renderer:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
+            if books:
+                settings.append(request.granularity)
             digest = input_digest(document, paragraphs, keys, settings)
             old = Manifest.read(folder)
             if old.up_to_date(folder, digest):
@@ -212,7 +218,8 @@ def render_document(request: RenderRequest) -> str:
         written = [f"{base}.{fmt}" for fmt in full_formats]
         for name in books:
             mp3s = [folder / f"{stem}.mp3" for stem in stems]
-            written.append(BOOK_FORMATS[name](document, clips, mp3s, folder).name)
+            book = BookJob(document, clips, mp3s, folder, base, request.granularity)
+            written.append(BOOK_FORMATS[name](book).name)
         names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
         names += [*written, *sync_names]
         _guard(
