@@ -7,6 +7,8 @@ offsets; playback positions are frames consumed by the audio device; times are s
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import accumulate
 from typing import TYPE_CHECKING
@@ -237,11 +239,17 @@ class SpeakingScreen(Screen[None]):
             try:
                 rendered, clip = narrator.render(index)
             except (ReaderError, OSError) as error:
-                self.app.call_from_thread(self._speech_failed, token, str(error))
+                self._deliver(self._speech_failed, token, str(error))
                 return
-            self.app.call_from_thread(self._rendered, token, offset, rendered, clip)
+            self._deliver(self._rendered, token, offset, rendered, clip)
 
-        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+        narrator.in_background(work)
+
+    def _deliver(self, callback: Callable[..., None], *args: object) -> None:
+        """Hand a render's outcome to the event loop (from a render thread); dropped when
+        the app has already gone."""
+        with contextlib.suppress(RuntimeError):  # the app quit while it rendered
+            self.app.call_from_thread(callback, *args)
 
     def _speech_failed(self, token: int, message: str) -> None:
         if token == self._token:
@@ -266,11 +274,11 @@ class SpeakingScreen(Screen[None]):
             try:
                 rendered, clip = narrator.render(index)
             except (ReaderError, OSError) as error:
-                self.app.call_from_thread(self._speech_failed, token, str(error))
+                self._deliver(self._speech_failed, token, str(error))
                 return
-            self.app.call_from_thread(self._queued, token, rendered, clip)
+            self._deliver(self._queued, token, rendered, clip)
 
-        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+        narrator.in_background(work)
 
     def _queued(self, token: int, rendered: RenderedParagraph, clip: Clip) -> None:
         if token == self._token and self.narrator is not None:
