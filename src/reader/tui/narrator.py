@@ -68,8 +68,9 @@ class Narrator:
         self.document = document
         self.player = player
         self._factory = factory
-        self._voice = voice
-        self._rate = rate
+        # One tuple, replaced whole: the UI thread sets it without waiting for a render.
+        self._wanted: tuple[str | None, int] = (voice, rate)
+        self._made_for: tuple[str | None, int] | None = None
         self._renderer: ParagraphRendererLike | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[int, str | None, int], tuple[RenderedParagraph, Clip]]
@@ -79,16 +80,14 @@ class Narrator:
         self._closed = False
 
     def set_voice(self, voice: str | None, rate: int) -> None:
-        """Use another voice or rate from the next render on."""
-        with self._lock:
-            if (voice, rate) != (self._voice, self._rate):
-                self._close_renderer()
-                self._voice, self._rate = voice, rate
+        """Use another voice or rate from the next render on (never waits for a render
+        in progress, so the UI does not stall)."""
+        self._wanted = (voice, rate)
 
     @property
     def rate(self) -> int:
-        """Words per minute of the current renderer."""
-        return self._rate
+        """Words per minute asked for."""
+        return self._wanted[1]
 
     def _close_renderer(self) -> None:
         close = getattr(self._renderer, "close", None)
@@ -102,13 +101,17 @@ class Narrator:
     def render(self, index: int) -> tuple[RenderedParagraph, Clip]:
         """Narrate paragraph ``index`` (thread-safe; blocks while the engine works)."""
         with self._lock:
-            key = (index, self._voice, self._rate)
+            wanted = self._wanted
+            key = (index, *wanted)
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+            if self._renderer is not None and self._made_for != wanted:
+                self._close_renderer()
             if self._renderer is None:
-                self._renderer = self._factory(self._voice, self._rate)
+                self._renderer = self._factory(*wanted)
+                self._made_for = wanted
             try:
                 rendered = self._renderer.render(self.document.paragraphs[index])
             finally:
@@ -189,7 +192,7 @@ class Narrator:
         words = sum(len(self.document.paragraphs[i].words) for i in self._seconds)
         if seconds > 0 and words:
             return seconds / words
-        return 60.0 / self._rate
+        return 60.0 / self.rate
 
     def close(self) -> None:
         """Stop playback and release the renderer, without waiting for a render in
