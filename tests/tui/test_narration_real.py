@@ -195,3 +195,23 @@ async def test_real_renderer_moving_moves_playback(
         await pilot.pause(0.1)
         assert screen.current == 0
         _check_highlight(screen, null_player)
+
+
+async def test_stopped_clock_follows_the_reader(
+    opening: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    real_factory: RendererFactory,
+) -> None:
+    app = make_app(opening, player=null_player, factory=real_factory)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = _screen(app)
+        await pilot.press("space")
+        await _wait_for(pilot, lambda: null_player.snapshot().position > 0)
+        await pilot.pause(0.3)
+        await pilot.press("s")
+        assert "Stopped 00:00 /" in screen.status  # still in the first paragraph's opening
+        await pilot.press("G")
+        assert "Stopped 00:00 /" not in screen.status, screen.status
+        await pilot.press("g")
+        assert "Stopped 00:00 /" in screen.status, screen.status

@@ -135,7 +135,14 @@ class SpeakingScreen(Screen[None]):
         if self._word_starts is None:
             return name
         per_word = narrator.seconds_per_word()
-        paragraph, seconds = self._last_spoken
+        if self.speech_state in ("playing", "paused"):
+            paragraph, seconds = self._last_spoken
+        else:
+            # Not speaking: the clock stands where narration would start (the reader may
+            # have moved since it stopped).
+            paragraph = self.current
+            before = self.paragraph.sentences[: self.sentence]
+            seconds = sum(len(sentence.words) for sentence in before) * per_word
         elapsed = self._word_starts[paragraph] * per_word + seconds
         total = self._word_starts[-1] * per_word
         return f"{name} {clock(elapsed)} / {clock(total)}"
