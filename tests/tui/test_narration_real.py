@@ -215,3 +215,30 @@ async def test_stopped_clock_follows_the_reader(
         assert "Stopped 00:00 /" not in screen.status, screen.status
         await pilot.press("g")
         assert "Stopped 00:00 /" in screen.status, screen.status
+
+
+class _BrokenRenderer:
+    """Isolates the failure path: a renderer with a bug (not a ReaderError)."""
+
+    def render(self, paragraph: object) -> object:
+        raise ValueError("a bug in a renderer")
+
+
+async def test_a_failing_render_is_a_notice_not_a_traceback(
+    opening: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    escaped: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    app = make_app(opening, player=null_player, factory=lambda voice, rate: _BrokenRenderer())
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = _screen(app)
+        await pilot.press("space")
+        await _wait_for(pilot, lambda: "Narration failed" in screen.notice)
+        assert "ValueError: a bug in a renderer" in screen.notice
+        assert screen.speech_state == "stopped"
+    assert escaped == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -241,14 +242,28 @@ class SpeakingScreen(Screen[None]):
         if self._poll is not None:
             self._poll.resume()
         self._refresh_status()
+        self._render_then(narrator, index, token, partial(self._rendered, token, offset))
+
+    def _render_then(
+        self,
+        narrator: Narrator,
+        index: int,
+        token: int,
+        then: Callable[[RenderedParagraph, Clip], None],
+    ) -> None:
+        """Render paragraph ``index`` on a render thread, then call ``then`` on the loop."""
 
         def work() -> None:
             try:
                 rendered, clip = narrator.render(index)
-            except (ReaderError, OSError) as error:
-                self._deliver(self._speech_failed, token, str(error))
+            except Exception as error:
+                # Any failure becomes a notice: a thread's traceback would be printed over
+                # the screen.
+                expected = isinstance(error, ReaderError | OSError)
+                reason = str(error) if expected else f"{type(error).__name__}: {error}"
+                self._deliver(self._speech_failed, token, reason)
                 return
-            self._deliver(self._rendered, token, offset, rendered, clip)
+            self._deliver(then, rendered, clip)
 
         narrator.in_background(work)
 
@@ -276,16 +291,7 @@ class SpeakingScreen(Screen[None]):
         narrator = self.narrator
         if narrator is None or index > self.last_index:
             return
-
-        def work() -> None:
-            try:
-                rendered, clip = narrator.render(index)
-            except (ReaderError, OSError) as error:
-                self._deliver(self._speech_failed, token, str(error))
-                return
-            self._deliver(self._queued, token, rendered, clip)
-
-        narrator.in_background(work)
+        self._render_then(narrator, index, token, partial(self._queued, token))
 
     def _queued(self, token: int, rendered: RenderedParagraph, clip: Clip) -> None:
         if token == self._token and self.narrator is not None:
