@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 POLL_HZ = 60  # worst-case lag = one poll (17 ms) + one device period, well inside 50 ms
 RATE_STEP = 25
+# Seconds the reader rests on a paragraph before it is rendered ahead, so that space then
+# starts at once even on a paragraph that takes long to synthesise (and moving quickly
+# through the text renders nothing).
+PREPARE_DELAY = 0.4
 
 
 class SpeakingScreen(Screen[None]):
@@ -53,6 +57,7 @@ class SpeakingScreen(Screen[None]):
         self._word_starts: list[int] | None = None
         self._last_spoken: tuple[int, float] = (0, 0.0)
         self._poll: Timer | None = None
+        self._prepare_timer: Timer | None = None
 
     @property
     def reader(self) -> ReaderApp:
@@ -121,6 +126,27 @@ class SpeakingScreen(Screen[None]):
         self.status = " · ".join(parts)
 
     # ----- narration -------------------------------------------------------------------
+
+    def prepare_narration(self) -> None:
+        """Render the current paragraph ahead once the reader rests on it (not speaking)."""
+        if self.narrator is None or self.speaking:
+            return
+        if self._prepare_timer is not None:
+            self._prepare_timer.stop()
+        self._prepare_timer = self.set_timer(PREPARE_DELAY, self._prepare)
+
+    def _prepare(self) -> None:
+        narrator = self.narrator
+        if narrator is None or self.speaking:
+            return
+        index = self.current
+
+        def work() -> None:
+            # A failure is reported when the reader presses space and it happens again.
+            with contextlib.suppress(Exception):
+                narrator.render(index)
+
+        narrator.in_background(work)
 
     def speech_setup(self) -> None:
         """Start the (paused) timer that follows the audio device."""
