@@ -3,8 +3,9 @@ narration renderer made for these tests.
 
 ``EvenlySpreadEspeakRenderer`` is a TEST FIXTURE ONLY: it speaks each paragraph with the
 real ``espeak-ng`` command but spreads the word timings evenly over the audio instead of
-taking eSpeak's real word events. It exists so the highlight-follows-the-player logic can
-be tested before the project's narration renderer is merged; it is never used by the app.
+taking eSpeak's real word events. It keeps the quick tests of the highlight-follows-the-
+player logic independent of the narration cache; it is never used by the app. The same
+checks with the real renderer and its exact word samples are in ``test_narration_real``.
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@ Units: ``position`` is frames (samples) of the current paragraph's audio as cons
 audio device (see :mod:`reader.playback`); ``word``/``sentence`` are indices into the
 paragraph's sync map; character offsets are paragraph-local, as in the sync map.
 
-No Textual here: :meth:`Narrator.render` is meant to run in a worker thread (synthesis
-never runs on the event loop) and :meth:`Narrator.where` is polled by a timer.
+No Textual here: :meth:`Narrator.in_background` runs renders on daemon threads (synthesis
+never runs on the event loop, and quitting never waits for a render to finish) and
+:meth:`Narrator.where` is polled by a timer.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from reader.document import Document, Paragraph
@@ -66,26 +68,26 @@ class Narrator:
         self.document = document
         self.player = player
         self._factory = factory
-        self._voice = voice
-        self._rate = rate
+        # One tuple, replaced whole: the UI thread sets it without waiting for a render.
+        self._wanted: tuple[str | None, int] = (voice, rate)
+        self._made_for: tuple[str | None, int] | None = None
         self._renderer: ParagraphRendererLike | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[int, str | None, int], tuple[RenderedParagraph, Clip]]
         self._cache = OrderedDict()
         self._syncs: dict[int, RenderedParagraph] = {}
         self._seconds: dict[int, float] = {}
+        self._closed = False
 
     def set_voice(self, voice: str | None, rate: int) -> None:
-        """Use another voice or rate from the next render on."""
-        with self._lock:
-            if (voice, rate) != (self._voice, self._rate):
-                self._close_renderer()
-                self._voice, self._rate = voice, rate
+        """Use another voice or rate from the next render on (never waits for a render
+        in progress, so the UI does not stall)."""
+        self._wanted = (voice, rate)
 
     @property
     def rate(self) -> int:
-        """Words per minute of the current renderer."""
-        return self._rate
+        """Words per minute asked for."""
+        return self._wanted[1]
 
     def _close_renderer(self) -> None:
         close = getattr(self._renderer, "close", None)
@@ -99,20 +101,37 @@ class Narrator:
     def render(self, index: int) -> tuple[RenderedParagraph, Clip]:
         """Narrate paragraph ``index`` (thread-safe; blocks while the engine works)."""
         with self._lock:
-            key = (index, self._voice, self._rate)
+            wanted = self._wanted
+            key = (index, *wanted)
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
                 return cached
+            if self._renderer is not None and self._made_for != wanted:
+                self._close_renderer()
             if self._renderer is None:
-                self._renderer = self._factory(self._voice, self._rate)
-            rendered = self._renderer.render(self.document.paragraphs[index])
+                self._renderer = self._factory(*wanted)
+                self._made_for = wanted
+            try:
+                rendered = self._renderer.render(self.document.paragraphs[index])
+            finally:
+                if self._closed:  # closed while this render ran: release it now
+                    self._close_renderer()
             clip = Clip.from_wav(rendered.wav_path, tag=index)
             self._cache[key] = (rendered, clip)
             while len(self._cache) > CACHE_PARAGRAPHS:
                 self._cache.popitem(last=False)
             self._seconds[index] = rendered.sync.duration_ms / 1000.0
             return rendered, clip
+
+    @staticmethod
+    def in_background(work: Callable[[], None], name: str = "narration") -> threading.Thread:
+        """Run ``work`` on a daemon thread. Not an executor thread: asyncio and
+        ``concurrent.futures`` join those at exit, so quitting would wait for a long
+        render to finish."""
+        thread = threading.Thread(target=work, name=name, daemon=True)
+        thread.start()
+        return thread
 
     def start(self, rendered: RenderedParagraph, clip: Clip, offset: int = 0) -> None:
         """Play a rendered paragraph from the word at paragraph-local ``offset``."""
@@ -173,21 +192,27 @@ class Narrator:
         words = sum(len(self.document.paragraphs[i].words) for i in self._seconds)
         if seconds > 0 and words:
             return seconds / words
-        return 60.0 / self._rate
+        return 60.0 / self.rate
 
     def close(self) -> None:
-        """Stop playback and release the renderer."""
+        """Stop playback and release the renderer, without waiting for a render in
+        progress (that render releases it when it ends)."""
+        self._closed = True
         self.player.stop()
-        with self._lock:
-            self._close_renderer()
+        if self._lock.acquire(blocking=False):
+            try:
+                self._close_renderer()
+            finally:
+                self._lock.release()
 
 
 def _span(unit: TimedUnit) -> tuple[int, int]:
     return unit.char_start, unit.char_end
 
 
-def default_factory() -> RendererFactory | None:
-    """The project's narration renderer, or None while it is not part of this build."""
+def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:
+    """The project's narration renderer (its cache in ``cache_dir``, default the user's
+    cache folder), or None while it is not part of this build."""
     try:
         # Imported by name: the renderer lives on another branch until it is merged.
         module = importlib.import_module("reader.narration.renderer")
@@ -196,7 +221,9 @@ def default_factory() -> RendererFactory | None:
 
     def make(voice: str | None, rate: int) -> ParagraphRendererLike:
         settings = module.NarrationSettings(voice=voice, rate_wpm=rate, pitch=50, volume=1.0)
-        made: ParagraphRendererLike = module.ParagraphRenderer(settings, cache_dir=None, jobs=1)
+        made: ParagraphRendererLike = module.ParagraphRenderer(
+            settings, cache_dir=cache_dir, jobs=1
+        )
         enter = getattr(made, "__enter__", None)
         if callable(enter):
             made = enter()

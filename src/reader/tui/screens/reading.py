@@ -111,6 +111,7 @@ class ReaderScreen(SpeakingScreen):
         self._update_spans()
         self._refresh_status()
         self._schedule_save()
+        self.prepare_narration()
         self.refresh_bindings()
         self.call_after_refresh(self.place_cursor)
 

@@ -7,7 +7,10 @@ offsets; playback positions are frames consumed by the audio device; times are s
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
@@ -28,8 +31,12 @@ from reader.tui.widgets.status import clock
 if TYPE_CHECKING:
     from reader.tui.app import ReaderApp
 
-POLL_HZ = 30  # above the 20 updates a second asked for, with room for a busy machine
+POLL_HZ = 60  # worst-case lag = one poll (17 ms) + one device period, well inside 50 ms
 RATE_STEP = 25
+# Seconds the reader rests on a paragraph before it is rendered ahead, so that space then
+# starts at once even on a paragraph that takes long to synthesise (and moving quickly
+# through the text renders nothing).
+PREPARE_DELAY = 0.4
 
 
 class SpeakingScreen(Screen[None]):
@@ -50,6 +57,7 @@ class SpeakingScreen(Screen[None]):
         self._word_starts: list[int] | None = None
         self._last_spoken: tuple[int, float] = (0, 0.0)
         self._poll: Timer | None = None
+        self._prepare_timer: Timer | None = None
 
     @property
     def reader(self) -> ReaderApp:
@@ -119,6 +127,27 @@ class SpeakingScreen(Screen[None]):
 
     # ----- narration -------------------------------------------------------------------
 
+    def prepare_narration(self) -> None:
+        """Render the current paragraph ahead once the reader rests on it (not speaking)."""
+        if self.narrator is None or self.speaking:
+            return
+        if self._prepare_timer is not None:
+            self._prepare_timer.stop()
+        self._prepare_timer = self.set_timer(PREPARE_DELAY, self._prepare)
+
+    def _prepare(self) -> None:
+        narrator = self.narrator
+        if narrator is None or self.speaking:
+            return
+        index = self.current
+
+        def work() -> None:
+            # A failure is reported when the reader presses space and it happens again.
+            with contextlib.suppress(Exception):
+                narrator.render(index)
+
+        narrator.in_background(work)
+
     def speech_setup(self) -> None:
         """Start the (paused) timer that follows the audio device."""
         self._poll = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
@@ -133,7 +162,14 @@ class SpeakingScreen(Screen[None]):
         if self._word_starts is None:
             return name
         per_word = narrator.seconds_per_word()
-        paragraph, seconds = self._last_spoken
+        if self.speech_state in ("playing", "paused"):
+            paragraph, seconds = self._last_spoken
+        else:
+            # Not speaking: the clock stands where narration would start (the reader may
+            # have moved since it stopped).
+            paragraph = self.current
+            before = self.paragraph.sentences[: self.sentence]
+            seconds = sum(len(sentence.words) for sentence in before) * per_word
         elapsed = self._word_starts[paragraph] * per_word + seconds
         total = self._word_starts[-1] * per_word
         return f"{name} {clock(elapsed)} / {clock(total)}"
@@ -232,16 +268,36 @@ class SpeakingScreen(Screen[None]):
         if self._poll is not None:
             self._poll.resume()
         self._refresh_status()
+        self._render_then(narrator, index, token, partial(self._rendered, token, offset))
+
+    def _render_then(
+        self,
+        narrator: Narrator,
+        index: int,
+        token: int,
+        then: Callable[[RenderedParagraph, Clip], None],
+    ) -> None:
+        """Render paragraph ``index`` on a render thread, then call ``then`` on the loop."""
 
         def work() -> None:
             try:
                 rendered, clip = narrator.render(index)
-            except (ReaderError, OSError) as error:
-                self.app.call_from_thread(self._speech_failed, token, str(error))
+            except Exception as error:
+                # Any failure becomes a notice: a thread's traceback would be printed over
+                # the screen.
+                expected = isinstance(error, ReaderError | OSError)
+                reason = str(error) if expected else f"{type(error).__name__}: {error}"
+                self._deliver(self._speech_failed, token, reason)
                 return
-            self.app.call_from_thread(self._rendered, token, offset, rendered, clip)
+            self._deliver(then, rendered, clip)
 
-        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+        narrator.in_background(work)
+
+    def _deliver(self, callback: Callable[..., None], *args: object) -> None:
+        """Hand a render's outcome to the event loop (from a render thread); dropped when
+        the app has already gone."""
+        with contextlib.suppress(RuntimeError):  # the app quit while it rendered
+            self.app.call_from_thread(callback, *args)
 
     def _speech_failed(self, token: int, message: str) -> None:
         if token == self._token:
@@ -261,16 +317,7 @@ class SpeakingScreen(Screen[None]):
         narrator = self.narrator
         if narrator is None or index > self.last_index:
             return
-
-        def work() -> None:
-            try:
-                rendered, clip = narrator.render(index)
-            except (ReaderError, OSError) as error:
-                self.app.call_from_thread(self._speech_failed, token, str(error))
-                return
-            self.app.call_from_thread(self._queued, token, rendered, clip)
-
-        self.run_worker(work, thread=True, group="narration", exit_on_error=False)
+        self._render_then(narrator, index, token, partial(self._queued, token))
 
     def _queued(self, token: int, rendered: RenderedParagraph, clip: Clip) -> None:
         if token == self._token and self.narrator is not None:
