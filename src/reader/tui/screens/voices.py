@@ -69,14 +69,20 @@ class VoiceDialog(_Dialog):
         try:
             voices = self.lister()
         except ReaderError as error:
-            self.app.call_from_thread(self._error, str(error))
+            self.app.call_from_thread(self._failed, str(error))
             return
         self.app.call_from_thread(self._listed, voices)
 
     def _listed(self, voices: list[Voice]) -> None:
+        if not self.is_attached:  # cancelled while eSpeak was listing
+            return
         self.voices = voices
         self.query_one(".dialog-error", Static).update(f"{len(voices)} voices installed.")
         self._fill(self.query_one("#filter", Input).value)
+
+    def _failed(self, message: str) -> None:
+        if self.is_attached:
+            self._error(message)
 
     def _option(self, voice: Voice) -> Option:
         mark = " (current)" if voice.id == self.current else ""
