@@ -11,6 +11,7 @@ from rich.style import Style
 from reader.document import Document
 from reader.tui.app import ReaderApp
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.screens.voices import VoiceDialog
 from reader.tui.themes import PALETTES, contrast_ratio
 
 
@@ -36,6 +37,15 @@ def _hex(style: Style) -> tuple[str, str]:
     return (bg, fg) if style.reverse else (fg, bg)
 
 
+async def _listed(dialog: VoiceDialog, pilot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(500):
+        if dialog.voices is not None:
+            break
+        await pilot.pause(0.02)
+    assert dialog.voices, "no voices listed"
+    await pilot.pause()
+
+
 def _drawn_pairs(app: ReaderApp) -> set[tuple[str, str]]:
     pairs = set()
     for strip in app.screen._compositor.render_strips():
@@ -47,9 +57,10 @@ def _drawn_pairs(app: ReaderApp) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("palette", PALETTES, ids=[p.name for p in PALETTES])
 async def test_drawn_cells_reach_the_contrast(
-    palette, speech: Document, make_app: Callable[..., ReaderApp]
+    palette, speech: Document, make_app: Callable[..., ReaderApp], null_player, fixture_factory
 ) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(speech, start=1)
+    # With a player, so that the voice chooser (narration only) opens too.
+    app = make_app(speech, start=1, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
         app.theme = palette.name
         screen = app.screen
@@ -58,9 +69,12 @@ async def test_drawn_cells_reach_the_contrast(
         screen.word_span = (2, 6)  # as narration marks a word
         await pilot.pause()
         seen = _drawn_pairs(app)
-        for keys in (("question_mark",), ("e",), ("colon", "9", "9", "enter"), ("slash",)):
+        dialogs = (("question_mark",), ("e",), ("colon", "9", "9", "enter"), ("slash",), ("v",))
+        for keys in dialogs:
             await pilot.press(*keys)
             await pilot.pause()
+            if isinstance(app.screen, VoiceDialog):
+                await _listed(app.screen, pilot)
             seen |= _drawn_pairs(app)
             await pilot.press("escape")
         await pilot.press("plus", "plus")

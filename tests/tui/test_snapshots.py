@@ -10,6 +10,7 @@ import pytest
 from reader.document import Document
 from reader.tui.app import ReaderApp
 from reader.tui.largeprint import LEVELS
+from reader.tui.screens.voices import VoiceDialog
 from reader.tui.themes import THEME_NAMES
 
 
@@ -37,3 +38,22 @@ def test_help_screen(speech: Document, make_app: Callable[..., ReaderApp], snap_
 def test_export_dialog(speech: Document, make_app: Callable[..., ReaderApp], snap_compare) -> None:
     app = make_app(speech, start=9)
     assert snap_compare(app, press=["e", "tab"], terminal_size=(80, 24))
+
+
+def test_voice_dialog(
+    speech: Document, make_app: Callable[..., ReaderApp], snap_compare, null_player, fixture_factory
+) -> None:
+    app = make_app(speech, start=9, player=null_player, factory=fixture_factory)
+
+    async def listed(pilot) -> None:  # type: ignore[no-untyped-def]
+        await pilot.press("v")
+        dialog = app.screen
+        assert isinstance(dialog, VoiceDialog)
+        for _ in range(500):
+            if dialog.voices is not None:
+                break
+            await pilot.pause(0.02)
+        await pilot.press(*"german")
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=listed, terminal_size=(80, 24))

@@ -24,6 +24,7 @@ READING_BINDINGS: list[BindingType] = [
     Binding("s", "stop", "Stop narration", id="stop", show=False),
     Binding("right_square_bracket", "faster", "Faster speech", id="faster", show=False),
     Binding("left_square_bracket", "slower", "Slower speech", id="slower", show=False),
+    Binding("v", "voice", "Choose the voice", id="voice", show=False),
     Binding("plus,equals_sign", "larger", "Larger text", id="larger", show=False),
     Binding("minus", "smaller", "Smaller text", id="smaller", show=False),
     Binding("0", "default_size", "Default text size", id="default_size", show=False),

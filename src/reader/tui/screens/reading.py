@@ -23,6 +23,7 @@ from reader.tui.largeprint import LEVELS
 from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog, SearchDialog
 from reader.tui.screens.help import HelpScreen, key_table
 from reader.tui.screens.speech import SpeakingScreen
+from reader.tui.screens.voices import VoiceDialog
 from reader.tui.themes import THEME_NAMES
 from reader.tui.widgets.reading import ReadingView
 from reader.tui.widgets.status import TextLine
@@ -319,6 +320,16 @@ class ReaderScreen(SpeakingScreen):
                 self.go(index)
 
         self.app.push_screen(BookmarksDialog(session.document, list(session.state.bookmarks)), done)
+
+    def action_voice(self) -> None:
+        """Choose the narration voice; it is kept for this document."""
+
+        def done(result: object) -> None:
+            if isinstance(result, tuple):
+                self.use_voice(result[1])
+                self.save_state()
+
+        self.app.push_screen(VoiceDialog(self.reader.session.state.voice), done)
 
     def action_export(self) -> None:
         """Export paragraphs to a plain-text file."""

@@ -24,6 +24,7 @@ from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
 from reader.settings import MAX_RATE, MIN_RATE
 from reader.tui.narrator import Narrator
+from reader.tui.screens.voices import voice_words
 from reader.tui.themes import theme_label
 from reader.tui.widgets.reading import ReadingView, Span
 from reader.tui.widgets.status import clock
@@ -123,6 +124,9 @@ class SpeakingScreen(Screen[None]):
             f"Theme {theme_label(self.app.theme)}",
             self.playback_words(),
         ]
+        voice = self.reader.session.state.voice
+        if voice is not None:  # named in words; the default voice goes unsaid
+            parts.append(f"Voice {voice_words(voice).removeprefix('voice ')}")
         self.status = " · ".join(parts)
 
     # ----- narration -------------------------------------------------------------------
@@ -181,6 +185,7 @@ class SpeakingScreen(Screen[None]):
         return {
             "play_pause": narrator is None,
             "stop": not self.speaking,
+            "voice": narrator is None,
             "faster": narrator is None or rate + RATE_STEP > MAX_RATE,
             "slower": narrator is None or rate - RATE_STEP < MIN_RATE,
         }
@@ -230,6 +235,21 @@ class SpeakingScreen(Screen[None]):
             offset = self.word_span[0] if self.word_span else self.sentence_offset()
             self.start_speech(self.current, offset)
         self.refresh_bindings()
+
+    def use_voice(self, voice: str | None) -> None:
+        """Narrate with ``voice`` (None: the default) from the next render on, as the rate
+        keys do: a render in progress is not waited for, speech restarts at the word."""
+        narrator = self.narrator
+        if narrator is None:
+            return
+        session = self.reader.session
+        narrator.set_voice(voice, narrator.rate)
+        session.state = replace(session.state, voice=voice)
+        self.notice = f"Speaking with the {voice_words(voice)}."
+        if self.speech_state in ("playing", "loading"):
+            offset = self.word_span[0] if self.word_span else self.sentence_offset()
+            self.start_speech(self.current, offset)
+        self._refresh_status()
 
     def action_faster(self) -> None:
         """Speak faster."""
