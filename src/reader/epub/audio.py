@@ -1,5 +1,6 @@
 """Paragraph audio for EPUB books: encoding WAVs with ffmpeg and probing what a reading
-system will play (the only module of :mod:`reader.epub` that runs ffmpeg or ffprobe).
+system will play (the only module of :mod:`reader.epub` that calls ffmpeg or ffprobe, through
+:mod:`reader.media`; the encoder settings live here).
 
 Units: durations are milliseconds (``float``); sample counts and rates come from the sync
 maps. ``played_ms`` is ffprobe's container duration minus the stream's start time.
@@ -27,10 +28,7 @@ longer than encoding them (ffprobe starts in about 0.1 s).
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import subprocess
 import wave
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from reader import media
 from reader.errors import EXIT_FAILURE, ReaderError
 
 AudioFormat = Literal["mp3", "aac"]
@@ -45,6 +44,8 @@ AudioFormat = Literal["mp3", "aac"]
 BITRATE = "48k"
 # Files per ffmpeg process: enough to pay for its start-up, few enough to spread the work.
 BATCH = 16
+# What a missing ffmpeg/ffprobe is needed for, in its one-line error.
+_NEEDS = "EPUB audio"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,21 +89,6 @@ class Probe:
         return self.duration_ms - self.start_ms
 
 
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        raise ReaderError(
-            f"{name} not found; EPUB audio needs it (install it with: sudo apt-get install ffmpeg)",
-            EXIT_FAILURE,
-        )
-    return found
-
-
-def _last_line(stderr: bytes) -> str:
-    lines = stderr.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1] if lines else "no message"
-
-
 def _outputs(jobs: Sequence[tuple[Path, Path]], audio_format: AudioFormat) -> list[str]:
     kind = KINDS[audio_format]
     arguments = []
@@ -116,13 +102,7 @@ def _outputs(jobs: Sequence[tuple[Path, Path]], audio_format: AudioFormat) -> li
 def _run_ffmpeg(jobs: Sequence[tuple[Path, Path]], audio_format: AudioFormat) -> bytes | None:
     """Encode every ``(wav, out)`` pair in one ffmpeg process; stderr on failure."""
     inputs = [argument for wav, _ in jobs for argument in ("-i", str(wav))]
-    command = [
-        _tool("ffmpeg"),
-        *("-nostdin", "-hide_banner", "-loglevel", "error", "-y"),
-        *inputs,
-        *_outputs(jobs, audio_format),
-    ]
-    result = subprocess.run(command, capture_output=True, check=False)
+    result = media.run("ffmpeg", ["-y", *inputs, *_outputs(jobs, audio_format)], _NEEDS)
     if result.returncode != 0 or not all(out.is_file() for _, out in jobs):
         return result.stderr or b"no output"
     return None
@@ -133,7 +113,7 @@ def encode(wav: Path, out: Path, audio_format: AudioFormat) -> Path:
     failure = _run_ffmpeg([(wav, out)], audio_format)
     if failure is not None:
         raise ReaderError(
-            f"{wav}: ffmpeg could not encode it to {audio_format} ({_last_line(failure)})",
+            f"{wav}: ffmpeg could not encode it to {audio_format} ({media.last_line(failure)})",
             EXIT_FAILURE,
         )
     return out
@@ -149,15 +129,10 @@ def _encode_batch(jobs: Sequence[tuple[Path, Path]], audio_format: AudioFormat) 
 
 def probe(path: Path) -> Probe:
     """Ask ffprobe for the codec, container, duration and start time of ``path``."""
-    command = [
-        _tool("ffprobe"),
-        *("-v", "error", "-print_format", "json", "-select_streams", "a:0"),
-        *("-show_entries", "format=format_name,duration:stream=codec_name,start_time"),
-        str(path),
-    ]
-    result = subprocess.run(command, capture_output=True, check=False)
+    entries = "format=format_name,duration:stream=codec_name,start_time"
+    arguments = ["-select_streams", "a:0", "-show_entries", entries]
+    data, stderr = media.probe_json(path, arguments, _NEEDS)
     try:
-        data = json.loads(result.stdout or b"{}")
         stream = data["streams"][0]
         fmt = data["format"]
         start = stream.get("start_time", "0")
@@ -169,7 +144,7 @@ def probe(path: Path) -> Probe:
         )
     except (KeyError, IndexError, TypeError, ValueError):
         raise ReaderError(
-            f"{path}: is not an audio file ffprobe can read ({_last_line(result.stderr)})"
+            f"{path}: is not an audio file ffprobe can read ({media.last_line(stderr)})"
         ) from None
 
 
@@ -201,19 +176,14 @@ def wav_length(path: Path) -> tuple[int, int]:
             return handle.getframerate(), handle.getnframes()
     except (wave.Error, EOFError):
         pass
-    command = [
-        _tool("ffprobe"),
-        *("-v", "error", "-print_format", "json", "-select_streams", "a:0"),
-        *("-show_entries", "stream=sample_rate,duration_ts"),
-        str(path),
-    ]
-    result = subprocess.run(command, capture_output=True, check=False)
+    entries = ["-select_streams", "a:0", "-show_entries", "stream=sample_rate,duration_ts"]
+    data, stderr = media.probe_json(path, entries, _NEEDS)
     try:
-        stream = json.loads(result.stdout or b"{}")["streams"][0]
+        stream = data["streams"][0]
         return int(stream["sample_rate"]), int(stream["duration_ts"])
     except (KeyError, IndexError, TypeError, ValueError):
         raise ReaderError(
-            f"{path}: is not a WAV file ffprobe can read ({_last_line(result.stderr)})"
+            f"{path}: is not a WAV file ffprobe can read ({media.last_line(stderr)})"
         ) from None
 
 

@@ -1,4 +1,5 @@
-"""Audio assembly and encoding: the only module that runs ffmpeg/ffprobe.
+"""Audio assembly and encoding: the narration's only caller of ffmpeg/ffprobe (through
+:mod:`reader.media`, which runs them; the encoder settings live here).
 
 Long documents are assembled by streaming: the full-length WAV is written block by block
 from the paragraph files, and the encoders get the same blocks on their input pipe, so
@@ -15,10 +16,8 @@ samples of silence; chapter times in the FFMETADATA text are milliseconds.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
-import shutil
 import subprocess
 import threading
 import wave
@@ -28,6 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
+from reader import media
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration import mp3join
 
@@ -48,16 +48,12 @@ MUXERS = {"mp3": "mp3", "ogg": "ogg", "m4b": "ipod"}
 BATCH = 16
 CHUNK_FRAMES = 1 << 16
 
-_FFMPEG_MISSING = (
-    "ffmpeg is needed to write {what} but it is not installed; install the Debian package "
-    "ffmpeg (apt install ffmpeg), or ask for --format wav"
-)
+_WAV_HINT = ", or ask for --format wav"
 
 
 def require_ffmpeg(what: str = "encoded audio") -> None:
     """Raise a one-line ``ReaderError`` naming the package when ffmpeg/ffprobe are absent."""
-    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
-        raise ReaderError(_FFMPEG_MISSING.format(what=what), EXIT_FAILURE)
+    media.require(what, _WAV_HINT)
 
 
 def _temp(path: Path) -> Path:
@@ -66,20 +62,15 @@ def _temp(path: Path) -> Path:
 
 def _run_ffmpeg(arguments: list[str], what: str) -> bytes:
     """Run ffmpeg quietly; a failure becomes one line naming ``what``."""
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *arguments]
-    try:
-        result = subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise ReaderError(_FFMPEG_MISSING.format(what=what), EXIT_FAILURE) from None
+    result = media.run("ffmpeg", ["-y", *arguments], what, hint=_WAV_HINT)
     if result.returncode != 0:
         _ffmpeg_failed(result.stderr, result.returncode, what)
     return result.stdout
 
 
 def _ffmpeg_failed(stderr: bytes, code: int, what: str) -> NoReturn:
-    detail = stderr.decode("utf-8", "replace").strip().splitlines()
-    last = detail[-1] if detail else f"exit status {code}"
-    if "No space left" in " ".join(detail):
+    last = media.last_line(stderr, f"exit status {code}")
+    if b"No space left" in stderr:
         last = "no space left on the device; free some space or choose another folder"
     raise ReaderError(f"ffmpeg could not write {what}: {last}", EXIT_FAILURE)
 
@@ -92,14 +83,12 @@ def time_stretch(pcm: bytes, sample_rate: int, factor: float) -> bytes:
     """
     require_ffmpeg("speech faster than 430 words per minute")
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1"]
-    command = [
-        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-        *raw, "-i", "pipe:0", "-filter:a", f"atempo={factor:.6f}", *raw, "pipe:1",
-    ]  # fmt: skip
+    arguments = [*raw, "-i", "pipe:0", "-filter:a", f"atempo={factor:.6f}", *raw, "pipe:1"]
     padding = b"\0\0" * sample_rate  # one second: more than atempo's window
-    result = subprocess.run(command, input=pcm + padding, capture_output=True, check=False)
+    what = "speech faster than 430 words per minute"
+    result = media.run("ffmpeg", arguments, what, hint=_WAV_HINT, stdin=pcm + padding)
     if result.returncode != 0:
-        detail = result.stderr.decode("utf-8", "replace").strip()
+        detail = media.last_line(result.stderr, f"exit status {result.returncode}")
         raise ReaderError(f"ffmpeg could not time-stretch the speech: {detail}", EXIT_FAILURE)
     wanted = round(len(pcm) // 2 / factor)
     if len(result.stdout) < 2 * wanted:
@@ -214,7 +203,7 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
     # whenever its packet queue runs dry; a deep queue keeps the encoder fed (1.7x faster).
     raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-thread_queue_size", "4096"]
     raw += ["-i", "pipe:0"]
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *raw, *arguments]
+    command = [media.tool("ffmpeg", what, _WAV_HINT), *media.QUIET, "-y", *raw, *arguments]
     process = subprocess.Popen(
         command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -304,10 +293,8 @@ def run_parallel(tasks: Sequence[Callable[[], None]], jobs: int) -> None:
 def probe(path: Path) -> dict[str, Any]:
     """ffprobe's view of a file: format (duration, start_time, tags) and chapters."""
     require_ffmpeg("audio details")
-    command = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format"]
-    command += ["-show_chapters", "-show_streams", str(path)]
-    result = subprocess.run(command, capture_output=True, check=False)
-    if result.returncode != 0:
+    arguments = ["-show_format", "-show_chapters", "-show_streams"]
+    data, _ = media.probe_json(path, arguments, "audio details")
+    if not data:
         raise ReaderError(f"ffprobe cannot read {path.name}", EXIT_FAILURE)
-    data: dict[str, Any] = json.loads(result.stdout)
     return data
