@@ -8,14 +8,13 @@ failed or interrupted export never leaves half a file under the final name.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from reader.atomic import atomic_file
 from reader.document import Document
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.selection import describe_selection
@@ -105,31 +104,15 @@ def write_atomically(path: Path, text: str, *, force: bool) -> None:
     folder = path.parent if str(path.parent) else Path()
     if not folder.is_dir():
         raise ReaderError(f"{folder}: no such folder; create it first")
-    try:
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as error:
-        raise ReaderError(f"{folder}: cannot write here ({error.strerror})", EXIT_FAILURE) from None
-    try:
-        os.fchmod(descriptor, 0o666 & ~_current_umask())  # mkstemp makes 0600 files
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+
+    def refuse_if_created_meanwhile() -> None:
         if not force and path.exists():
             raise ReaderError(f"{path}: already exists; use --force to replace it")
-        Path(temporary).replace(path)
+
+    try:
+        with atomic_file(path, before_replace=refuse_if_created_meanwhile) as handle:
+            handle.write(text.encode("utf-8"))
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise ReaderError(
             f"{path}: could not be written ({error.strerror})", EXIT_FAILURE
         ) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _current_umask() -> int:
-    """The process umask (read by setting it and restoring it at once)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

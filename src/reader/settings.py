@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from reader.atomic import atomic_file
 
 DATA_DIR_ENV = "READER_DATA_DIR"
 SETTINGS_FILE = "settings.json"
@@ -238,17 +239,7 @@ class SettingsStore:
         """
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(
-                prefix=f".{SETTINGS_FILE}.", dir=self.directory
-            )
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    handle.write(dump_settings(settings))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                Path(temporary).replace(self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            with atomic_file(self.path) as handle:
+                handle.write(dump_settings(settings).encode("utf-8"))
         except OSError as error:
             self.notices.append(f"Settings could not be saved to {self.path} ({error.strerror}).")

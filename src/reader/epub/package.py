@@ -7,10 +7,8 @@ Units: durations are whole milliseconds written as SMIL clock values; dates are 
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import tempfile
 import uuid
 import zipfile
 from collections.abc import Sequence
@@ -18,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reader.atomic import atomic_file
 from reader.document import Document
 from reader.epub import escape
 from reader.epub.overlays import clock
@@ -203,35 +202,24 @@ def write_epub(out_path: Path, texts: dict[str, str], files: dict[str, Path]) ->
     ``texts`` maps names inside the package folder to their text (deflated); ``files`` maps
     names to audio files on disk (stored: MP3 and AAC do not compress further).
     """
-    folder = out_path.parent
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{out_path.name}.", dir=folder)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        # A book is meant to be opened by other programs: world-readable, whatever the umask.
+        with (
+            atomic_file(out_path, permissions=0o644) as handle,
+            zipfile.ZipFile(handle, "w") as book,
+        ):
+            # The first entry, stored, no extra field: reading systems sniff these bytes.
+            book.writestr(_entry("mimetype", zipfile.ZIP_STORED), "application/epub+zip")
+            book.writestr(_entry("META-INF/container.xml"), CONTAINER)
+            for name, content in texts.items():
+                book.writestr(_entry(f"{PACKAGE_DIR}/{name}"), content)
+            for name, path in files.items():
+                entry = _entry(f"{PACKAGE_DIR}/{name}", zipfile.ZIP_STORED)
+                with path.open("rb") as source, book.open(entry, "w") as target:
+                    shutil.copyfileobj(source, target)
     except OSError as error:
-        raise ReaderError(f"{folder}: cannot write here ({error.strerror})", EXIT_FAILURE) from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            with zipfile.ZipFile(handle, "w") as book:
-                # The first entry, stored, no extra field: reading systems sniff these bytes.
-                book.writestr(_entry("mimetype", zipfile.ZIP_STORED), "application/epub+zip")
-                book.writestr(_entry("META-INF/container.xml"), CONTAINER)
-                for name, content in texts.items():
-                    book.writestr(_entry(f"{PACKAGE_DIR}/{name}"), content)
-                for name, path in files.items():
-                    entry = _entry(f"{PACKAGE_DIR}/{name}", zipfile.ZIP_STORED)
-                    with path.open("rb") as source, book.open(entry, "w") as target:
-                        shutil.copyfileobj(source, target)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; a book is meant to be opened by other programs.
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(out_path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
         raise ReaderError(
             f"{out_path}: could not be written ({error.strerror})", EXIT_FAILURE
         ) from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return out_path
