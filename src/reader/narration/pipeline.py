@@ -46,8 +46,6 @@ from reader.narration.syncformats import (
 from reader.narration.timing import RenderedParagraph
 from reader.sanitize import for_terminal
 
-DURATION_TOLERANCE_S = 0.030
-
 
 @dataclass(frozen=True, slots=True)
 class RenderRequest:
