@@ -6,7 +6,7 @@ import pytest
 
 from reader.errors import ReaderError
 from reader.narration import mp3join
-from reader.narration.command import parse_formats, slug
+from reader.narration.outputs import parse_formats, slug
 from reader.narration.syncformats import iso_date
 
 

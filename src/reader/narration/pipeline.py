@@ -28,9 +28,9 @@ from reader.narration.assemble import (
     require_ffmpeg,
 )
 from reader.narration.cache import write_chunks, write_text
-from reader.narration.command import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
+from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
 from reader.narration.syncformats import (
     SYNC_FORMAT,
