@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from epub_fixtures import Book, speak_document
 
+from reader.audio.encode import encode
+from reader.audio.probe import matches_format, probe, wav_length
 from reader.document import Document
 from reader.epub import build_epub
-from reader.epub.audio import encode, matches_format, probe, wav_length
 from reader.errors import ReaderError
 
 RATE = 22050
@@ -84,7 +85,7 @@ def test_decoded_audio_lines_up_with_the_wav(audio_format: str, tmp_path: Path) 
 
 def test_mp3_duration_alone_counts_the_encoder_delay(tmp_path: Path) -> None:
     # Why the played length subtracts the start time: ffprobe's duration includes the
-    # delay the decoder skips (documented in reader.epub.audio).
+    # delay the decoder skips (documented in reader.audio.probe).
     count = _tone_wav(tmp_path / "tone.wav")
     found = probe(encode(tmp_path / "tone.wav", tmp_path / "tone.mp3", "mp3"))
     assert found.start_ms > 40

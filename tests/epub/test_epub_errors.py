@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from epub_fixtures import speak_document
 
+from reader.audio.encode import encode_all
 from reader.document import Document
 from reader.epub import build_epub
-from reader.epub.audio import encode_all
 from reader.epub.package import write_epub
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.timing import RenderedParagraph, TimedUnit

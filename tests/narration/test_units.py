@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reader.audio import mp3join
 from reader.errors import ReaderError
-from reader.narration import mp3join
-from reader.narration.command import parse_formats, slug
+from reader.narration.outputs import parse_formats, slug
 from reader.narration.syncformats import iso_date
 
 

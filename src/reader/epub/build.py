@@ -15,26 +15,29 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
+from reader.audio.encode import encode_all
+from reader.audio.formats import KINDS, TOLERANCE_MS
+from reader.audio.probe import Probe, exact_length, matches_format, probe_all, wav_length
 from reader.document import Document
-from reader.epub import audio, content, package
-from reader.epub.audio import AudioFormat
+from reader.epub import content, package
 from reader.epub.check import RERENDER, check_clips
 from reader.epub.content import Granularity
 from reader.epub.overlays import ParagraphOverlay, overlay_document, tile
 from reader.errors import ReaderError
 from reader.narration.timing import ParagraphSync, RenderedParagraph
 
-# How far an audio file's played length may be from its sync map (issue 5: 30 ms). MP3
-# keeps up to one frame of end padding (26 ms at 22.05 kHz), see reader.epub.audio.
-TOLERANCE_MS = 30.0
+AudioFormat = Literal["mp3", "aac"]
+"""The book's audio: MP3, or AAC in MP4 (``.m4a``); see :mod:`reader.audio.formats`."""
+AUDIO_FORMATS = ("mp3", "aac")
 
 
 def _check_probe(
-    path: Path, found: audio.Probe, clip: RenderedParagraph, audio_format: AudioFormat
+    path: Path, found: Probe, clip: RenderedParagraph, audio_format: AudioFormat
 ) -> None:
     number = clip.sync.paragraph_index + 1
-    if not audio.matches_format(found, audio_format):
+    if not matches_format(found, audio_format):
         raise ReaderError(
             f"{path}: is {found.codec} in {found.container}, but the book's audio is "
             f"{audio_format} (paragraph {number})"
@@ -54,10 +57,11 @@ def _audio(
     audio_files: Mapping[int, Path],
     workdir: Path,
 ) -> list[Path]:
-    """One checked audio file per paragraph: the caller's (probed before any encoding
+    """One checked audio file per paragraph: the caller's (checked before any encoding
     starts, so a bad one fails fast), or a fresh encoding of a WAV whose length matches
-    its sync map exactly."""
-    suffix = audio.KINDS[audio_format].suffix
+    its sync map exactly. A supplied MP3 whose own gapless tag says it plays exactly its
+    sync map's samples (the render's cuts) needs no ffprobe; the others are probed."""
+    suffix = KINDS[audio_format].suffix
     unknown = sorted(set(audio_files) - {p.index for p in document.paragraphs})
     if unknown:
         raise ReaderError(f"audio files given for paragraphs that do not exist: {unknown[:5]}")
@@ -79,18 +83,24 @@ def _audio(
         jobs.append((clip.wav_path, out))
         encoded.append(paragraph.index)
         paths.append(out)
-    for index, found in zip(supplied, audio.probe_all([paths[i] for i in supplied]), strict=True):
+    unsure = [
+        index
+        for index in supplied
+        if exact_length(paths[index], audio_format)
+        != (clips[index].sync.sample_rate, clips[index].sync.sample_count)
+    ]
+    for index, found in zip(unsure, probe_all([paths[i] for i in unsure]), strict=True):
         _check_probe(paths[index], found, clips[index], audio_format)
     for index in encoded:
         sync = clips[index].sync
-        rate, frames = audio.wav_length(clips[index].wav_path)
+        rate, frames = wav_length(clips[index].wav_path)
         if (rate, frames) != (sync.sample_rate, sync.sample_count):
             raise ReaderError(
                 f"{clips[index].wav_path}: has {frames} samples at {rate} Hz but the sync map of "
                 f"paragraph {index + 1} says {sync.sample_count} at {sync.sample_rate} Hz; "
                 f"{RERENDER}"
             )
-    audio.encode_all(jobs, audio_format)
+    encode_all(jobs, audio_format)
     return paths
 
 
@@ -112,7 +122,7 @@ def _compose(
     """The content documents, overlays and nav (this also checks that words nest in
     sentences, before any audio is encoded)."""
     lang = package.language_tag(document.metadata.language)
-    media_type = next(k.media_type for k in audio.KINDS.values() if k.suffix == suffix)
+    media_type = next(k.media_type for k in KINDS.values() if k.suffix == suffix)
     parts = _Parts(texts={"css/book.css": content.STYLESHEET})
     parts.items += [
         package.Item("nav", "nav.xhtml", "application/xhtml+xml", properties="nav"),
@@ -186,18 +196,19 @@ def build_epub(
     ``granularity`` chooses what the reading system highlights (each sentence or each
     word). ``audio_files`` may give already-encoded MP3 (``audio_format="mp3"``) or AAC in
     MP4 (``"aac"``) files keyed by 0-based paragraph index; the other paragraphs' WAVs are
-    encoded with ffmpeg, one process per core. Every audio file is probed and must play for
-    its sync map's length within 30 ms. The book is written atomically (temporary file and
-    rename). Raises :class:`~reader.errors.ReaderError` for narration that does not fit the
-    document, missing or unreadable audio, or a missing ffmpeg.
+    encoded with ffmpeg, one process per core. Every audio file must play for its sync
+    map's length within 30 ms (read from its gapless tag, or probed). The book is written
+    atomically (temporary file and rename). Raises :class:`~reader.errors.ReaderError` for
+    narration that does not fit the document, missing or unreadable audio, or a missing
+    ffmpeg.
     """
     if granularity not in ("sentence", "word"):
         raise ReaderError(f"unknown highlight granularity {granularity!r}; use sentence or word")
-    if audio_format not in audio.KINDS:
+    if audio_format not in AUDIO_FORMATS:
         raise ReaderError(f"unknown audio format {audio_format!r}; use mp3 or aac")
     check_clips(document, clips)
     parts = _compose(
-        document, [clip.sync for clip in clips], granularity, audio.KINDS[audio_format].suffix
+        document, [clip.sync for clip in clips], granularity, KINDS[audio_format].suffix
     )
     with tempfile.TemporaryDirectory(prefix="reader-epub-") as work:
         paths = _audio(document, clips, audio_format, audio_files or {}, Path(work))

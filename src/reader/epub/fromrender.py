@@ -24,7 +24,7 @@ from reader.epub.build import build_epub
 from reader.errors import EXIT_FAILURE, ReaderError
 
 if TYPE_CHECKING:
-    from reader.narration.command import BookJob
+    from reader.narration.outputs import BookJob
 
 
 def write_epub(job: BookJob) -> Path:

@@ -11,31 +11,23 @@ Units: samples at the paragraphs' sample rate.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
+from reader.atomic import temporary_folder
+from reader.audio import mp3join
+from reader.audio.encode import encode_tasks, run_parallel
+from reader.audio.formats import TOLERANCE_MS, WAV_HINT
+from reader.audio.probe import probe
+from reader.audio.stream import Parts, encode_full_task, encode_mp3_chunks_task, write_full_wav
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
-from reader.narration import mp3join
-from reader.narration.assemble import (
-    Parts,
-    encode_copies_tasks,
-    encode_full_task,
-    encode_mp3_chunks_task,
-    probe,
-    run_parallel,
-    write_full_wav,
-)
 from reader.narration.manifest import Manifest
 from reader.narration.syncformats import Timeline, build_timeline, ffmetadata, target_gaps
 from reader.narration.timing import RenderedParagraph
-
-DURATION_TOLERANCE_S = 0.030
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +64,7 @@ def assemble(
         timeline = build_timeline(job.document, job.clips, job.paragraphs, targets, job.stems)
     parts = _parts(job, timeline)
     metadata = ffmetadata(timeline)
-    workdir = Path(tempfile.mkdtemp(prefix=".render-", dir=job.folder))
-    try:
+    with temporary_folder(job.folder) as workdir:
         tasks: list[Callable[[], None]] = []
         if cut:
             asked = "mp3" in job.full_formats
@@ -113,10 +104,8 @@ def assemble(
                 continue
             stems = [s for s in job.stems if s in job.redo[fmt]]
             pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
-            tasks += encode_copies_tasks(pairs, fmt, job.jobs)
+            tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT)
         guard(partial(run_parallel, tasks, job.jobs))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     _check_durations(job, timeline)
     return timeline
 
@@ -195,20 +184,14 @@ def _checked_wav(parts: Parts, rate: int, out: Path, expected: int) -> None:
         raise ReaderError(f"{out.name} came out with the wrong length", EXIT_FAILURE)
 
 
-def playable_seconds(path: Path) -> float:
-    """What a player plays: ffprobe's duration less the decoder delay it reports as the
-    start time (in MP3, which players skip)."""
-    info = probe(path)["format"]
-    return float(info["duration"]) - float(info.get("start_time") or 0.0)
-
-
 def _check_durations(job: Assembly, timeline: Timeline) -> None:
     expected = timeline.sample_count / timeline.sample_rate
     for fmt in job.full_formats:
         if fmt == "wav":
             continue
-        found = playable_seconds(job.folder / f"{job.base}.{fmt}")
-        if abs(found - expected) > DURATION_TOLERANCE_S:
+        # What a player plays: ffprobe's duration less the decoder delay (see probe).
+        found = probe(job.folder / f"{job.base}.{fmt}").played_ms / 1000
+        if abs(found - expected) * 1000 > TOLERANCE_MS:
             raise ReaderError(
                 f"{job.base}.{fmt} lasts {found:.3f} s but its sync map {expected:.3f} s; "
                 "render again (the cache keeps the work done)",

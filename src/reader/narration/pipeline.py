@@ -21,16 +21,14 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from reader.atomic import atomic_path, remove_leftovers
+from reader.audio.formats import CODECS, WAV_HINT, require
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
-from reader.narration.assemble import (
-    CODECS,
-    require_ffmpeg,
-)
 from reader.narration.cache import write_chunks, write_text
-from reader.narration.command import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
+from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
 from reader.narration.syncformats import (
     SYNC_FORMAT,
@@ -79,31 +77,16 @@ def folder_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def remove_leftovers(folder: Path) -> None:
-    """Temporary files of an interrupted run (only ever under hidden temporary names)."""
-    for path in folder.glob(".*.tmp-*"):
-        path.unlink(missing_ok=True)
-    # A book format's own temporary file (``reader.epub.package`` names it ``.NAME.epub.*``).
-    for path in folder.glob(".*.epub.*"):
-        path.unlink(missing_ok=True)
-    for path in folder.glob(".render-*"):
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def _link_or_copy(source: Path, target: Path) -> None:
     """Put the cached paragraph audio at ``target`` (a hard link when possible)."""
     with contextlib.suppress(OSError):
         if target.exists() and source.samefile(target):
             return
-    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
+    with atomic_path(target) as temp:
         try:
             os.link(source, temp)
         except OSError:
             shutil.copyfile(source, temp)
-        temp.replace(target)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _write_paragraph(
@@ -158,7 +141,7 @@ def render_document(request: RenderRequest) -> str:
     books = [f for f in request.formats if f in BOOK_FORMATS]
     copies = list(dict.fromkeys([*encoded, *(["mp3"] if books else [])]))
     if copies or request.settings.rate_wpm > 430:
-        require_ffmpeg(", ".join(copies) or "speech faster than 430 words per minute")
+        require(", ".join(copies) or "speech faster than 430 words per minute", WAV_HINT)
     check_writable(folder)
     paragraphs = document.select(request.indices)
     width = max(3, len(str(len(document.paragraphs))))

@@ -25,6 +25,8 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from reader.atomic import atomic_path
+
 FRAME_SAMPLES = 576
 LAME_DELAY = 1105
 DECODER_DELAY = 529
@@ -133,13 +135,9 @@ def cut_copies(full: Path, cuts: Sequence[tuple[int, int, int, Path]]) -> None:
             read += 1
             if taken[0] >= first:
                 window.append(taken)
-        temp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-        try:
-            data = b"".join(frame for index, frame in window if index < stop)
+        data = b"".join(frame for index, frame in window if index < stop)
+        with atomic_path(out) as temp:
             temp.write_bytes(tag(info, stop - first, len(data), samples) + data)
-            temp.replace(out)
-        finally:
-            temp.unlink(missing_ok=True)
 
 
 def join_chunks(chunks: Sequence[tuple[Path, int]], out: Path) -> int:
@@ -186,3 +184,23 @@ def retag(path: Path, samples: int) -> None:
         data_bytes = handle.seek(0, os.SEEK_END) - at - len(info)
         handle.seek(at)
         handle.write(tag(info, frames, data_bytes, samples, delay=LAME_DELAY - DECODER_DELAY))
+
+
+def gapless_length(path: Path) -> tuple[int, int] | None:
+    """``(sample_rate, samples)`` that ffmpeg decodes from an MPEG-2 layer III file, read
+    from its Info frame's frame count and LAME gapless fields (no process), or None when
+    the file has no such complete tag or is not this kind of MP3."""
+    try:
+        info = next(iter_frames(path, info=True))
+    except (OSError, FrameError, StopIteration, IndexError):
+        return None
+    at = max(info.find(b"Info", 0, 48), info.find(b"Xing", 0, 48))
+    if at < 0 or len(info) < at + 124 or int.from_bytes(info[at + 4 : at + 8], "big") & 1 == 0:
+        return None
+    if bytes(info[at + 120 : at + 124]) not in (b"LAME", b"Lavc", b"Lavf"):
+        return None
+    frames = int.from_bytes(info[at + 8 : at + 12], "big")
+    fields = int.from_bytes(info[at + 141 : at + 144], "big")
+    samples = frames * FRAME_SAMPLES - (fields >> 12) - (fields & 0xFFF)
+    rate = _RATES.get((info[2] >> 2) & 0x3, 0)
+    return (rate, samples) if samples > 0 and rate else None

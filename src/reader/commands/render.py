@@ -1,7 +1,8 @@
-"""``reader render`` and ``reader voices``: argument parsing and the render pipeline.
+"""``reader render`` and ``reader voices``: argument parsing and the command handlers.
 
-Importing this module is cheap (no engine, no ffmpeg): ``cli.py`` adds the parsers from
-here, and the heavy modules load only when a command runs.
+Importing this module is cheap (no engine, no ffmpeg): ``reader.cli`` adds the parsers
+from here, and the heavy modules load only when a command runs. What a render produces
+(formats, book jobs, slugs, writability) is domain code in ``reader.narration.outputs``.
 
 Units: ``--rate`` words per minute, ``--pitch`` 0-100, ``--volume`` a factor (1.0 normal),
 ``--gap`` milliseconds of silence between paragraphs in the full-length audio.
@@ -11,59 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
-import unicodedata
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reader.errors import EXIT_FAILURE, ReaderError
+from reader.commands.common import Handler, load
+from reader.errors import ReaderError
+from reader.narration.outputs import BOOK_FORMATS, GRANULARITIES, parse_formats, slug
 from reader.sanitize import for_terminal
-
-if TYPE_CHECKING:
-    from reader.document import Document
-    from reader.narration.timing import RenderedParagraph
-
-Handler = Callable[[argparse.Namespace], int]
-AUDIO_FORMATS = ("wav", "mp3", "ogg", "m4b")
-
-GRANULARITIES = ("sentence", "word")
-
-
-@dataclass(frozen=True, slots=True)
-class BookJob:
-    """What a book format gets once every paragraph is rendered and its MP3 written:
-    ``clips`` and ``mp3s`` are in document order, one per paragraph of ``document``; the
-    book goes into ``folder`` as ``<base>.<format>``; ``granularity`` is what a reading
-    system highlights (one of :data:`GRANULARITIES`)."""
-
-    document: Document
-    clips: Sequence[RenderedParagraph]
-    mp3s: Sequence[Path]
-    folder: Path
-    base: str
-    granularity: str = "sentence"
-
-
-BookWriter = Callable[[BookJob], Path]
-BOOK_FORMATS: dict[str, BookWriter] = {}
-
-
-def register_book_format(name: str, writer: BookWriter) -> None:
-    """Make ``--format NAME`` call ``writer`` after the paragraphs are encoded to MP3.
-    A book needs every paragraph of the document, so ``--paragraphs`` is refused with it."""
-    BOOK_FORMATS[name] = writer
-
-
-def _write_epub(job: BookJob) -> Path:
-    from reader.epub.fromrender import write_epub
-
-    return write_epub(job)
-
-
-register_book_format("epub", _write_epub)
 
 
 def _number(
@@ -81,30 +38,6 @@ def _number(
         return value
 
     return parse
-
-
-def parse_formats(text: str) -> list[str]:
-    """``"wav,mp3"`` as a list, checking every name."""
-    names = [part.strip().lower() for part in text.split(",") if part.strip()]
-    known = (*AUDIO_FORMATS, *BOOK_FORMATS)
-    for name in names:
-        if name not in known:
-            raise ReaderError(f"unknown format {name!r}; choose from {', '.join(known)}")
-    if not names:
-        raise ReaderError(f"no format given; choose from {', '.join(known)}")
-    return list(dict.fromkeys(names))
-
-
-def slug(text: str) -> str:
-    """A file-name-safe lower-case name for a document title."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    name = ""
-    for word in words:
-        if name and len(name) + len(word) >= 48:
-            break
-        name = f"{name}-{word}" if name else word[:48]
-    return name or "document"
 
 
 def add_narration_commands(
@@ -199,7 +132,6 @@ class _ProgressBar:
 
 def run_render(args: argparse.Namespace) -> int:
     """``reader render``: paragraphs, sync maps, full-length audio and sync files."""
-    from reader.cli import load
     from reader.narration.pipeline import RenderRequest, render_document
     from reader.narration.renderer import NarrationSettings
     from reader.selection import parse_ranges
@@ -237,18 +169,3 @@ def run_render(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"reader: {for_terminal(summary)}", file=sys.stderr)
     return 0
-
-
-def check_writable(folder: Path) -> None:
-    """Create ``folder`` and prove a file can be written there, or raise one clear line."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".reader-write-test-{os.getpid()}"
-        probe.write_bytes(b"x")
-        probe.unlink()
-    except OSError as error:
-        raise ReaderError(
-            f"cannot write to {for_terminal(str(folder))}: {error.strerror or error}; "
-            "choose another folder with -o",
-            EXIT_FAILURE,
-        ) from None
