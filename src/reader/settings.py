@@ -22,15 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from reader.atomic import atomic_file
+from reader.narration.limits import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
 
 DATA_DIR_ENV = "READER_DATA_DIR"
 SETTINGS_FILE = "settings.json"
 FORMAT_VERSION = 1
 GRANULARITIES = ("word", "sentence", "paragraph")
-DEFAULT_RATE = 175
-MIN_RATE = 80
-# eSpeak's fast mode misplaces word events from about 450 wpm (see ENGINE-NOTES.md).
-MAX_RATE = 430
+# One source for the rate range: the narration limits (faster than an engine's exact
+# range is time-stretched), so the UI, this file and `reader render` accept the same rates.
+DEFAULT_RATE = DEFAULT_RATE_WPM
+MIN_RATE = MIN_RATE_WPM
+MAX_RATE = MAX_RATE_WPM
 
 
 def data_dir() -> Path:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from reader.document import Paragraph
 from reader.ingest import parse_text
 from reader.narration.align import AlignmentError, align, check
-from reader.narration.engine import EngineEvent
+from reader.narration.engines.port import WordMark
 
 
 def paragraph(text: str) -> Paragraph:
@@ -18,10 +18,10 @@ def paragraph(text: str) -> Paragraph:
     return document.paragraphs[0]
 
 
-def word_events(text: str, samples: list[int]) -> list[EngineEvent]:
+def word_events(text: str, samples: list[int]) -> list[WordMark]:
     p = paragraph(text)
     return [
-        EngineEvent("word", w.start - p.start, w.end - w.start, s)
+        WordMark("word", w.start - p.start, w.end - w.start, s)
         for w, s in zip(p.words, samples, strict=True)
     ]
 
@@ -41,13 +41,13 @@ def test_split_and_missing_events() -> None:
     p = paragraph("We have 30,000 chiefs and — friends.")
     text = p.text
     events = [
-        EngineEvent("word", 0, 2, 0),
-        EngineEvent("word", 3, 4, 50),
-        EngineEvent("word", text.index("30"), 2, 100),
-        EngineEvent("word", text.index("000"), 3, 150),
-        EngineEvent("word", text.index("chiefs"), 6, 200),
-        EngineEvent("word", text.index("—"), 0, 260),
-        EngineEvent("word", text.index("friends"), 7, 300),
+        WordMark("word", 0, 2, 0),
+        WordMark("word", 3, 4, 50),
+        WordMark("word", text.index("30"), 2, 100),
+        WordMark("word", text.index("000"), 3, 150),
+        WordMark("word", text.index("chiefs"), 6, 200),
+        WordMark("word", text.index("—"), 0, 260),
+        WordMark("word", text.index("friends"), 7, 300),
     ]
     sync = align(p, events, 400, 22050)
     check(p, sync)
@@ -89,8 +89,7 @@ def test_any_events_give_a_valid_sync(
     text = " ".join(w + ("." if i < len(stops) and stops[i] else "") for i, w in enumerate(words))
     p = paragraph(text)
     events = [
-        EngineEvent("word", (i * 7) % max(1, len(text)), 1 + i % 3, s)
-        for i, s in enumerate(samples)
+        WordMark("word", (i * 7) % max(1, len(text)), 1 + i % 3, s) for i, s in enumerate(samples)
     ]
     sync = align(p, events, 6000, 22050)
     check(p, sync)

@@ -10,7 +10,8 @@ import pytest
 from reader.document import Document, Paragraph
 from reader.errors import ReaderError
 from reader.ingest import parse_text
-from reader.narration import engine
+from reader.narration.engines import espeak
+from reader.narration.engines.port import SpeechRequest, SynthesisResult
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, RenderFailed
 from reader.narration.timing import RenderedParagraph
 
@@ -141,14 +142,14 @@ def test_hard_paragraphs_render(tmp_path: Path) -> None:
 def test_failures_are_reported_by_number(
     speech: Document, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = engine.synthesise
+    real = espeak.ENGINE.synthesise
     victim = speech.paragraphs[12]
 
-    def flaky(text: str, *args: object) -> engine.Synthesis:
-        result = real(text, *args)  # type: ignore[arg-type]
+    def flaky(text: str, request: SpeechRequest) -> SynthesisResult:
+        result = real(text, request)
         return replace(result, pcm=b"") if text == victim.text else result
 
-    monkeypatch.setattr(engine, "synthesise", flaky)
+    monkeypatch.setattr(espeak.ENGINE, "synthesise", flaky)
     progress: list[tuple[int, int]] = []
     with (
         ParagraphRenderer(NarrationSettings(), tmp_path) as renderer,

@@ -53,26 +53,26 @@ async def test_filter_choose_and_keep(
         await pilot.pause()
         listing = dialog.query_one(OptionList)
         shown = [listing.get_option_at_index(i).id for i in range(listing.option_count)]
-        assert "gmw/de" in shown and len(shown) < len(dialog.voices or [])
-        while _highlighted(dialog) != "gmw/de":
+        assert "espeak:gmw/de" in shown and len(shown) < len(dialog.voices or [])
+        while _highlighted(dialog) != "espeak:gmw/de":
             await pilot.press("down")
         await pilot.press("enter")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ReaderScreen)
-        assert "Voice gmw/de" in screen.status
-        assert screen.narrator is not None and screen.narrator._wanted[0] == "gmw/de"
+        assert "Voice espeak:gmw/de" in screen.status
+        assert screen.narrator is not None and screen.narrator._wanted[0] == "espeak:gmw/de"
     saved = SettingsStore(data_dir).load().document(document_key(speech.path))
-    assert saved is not None and saved.voice == "gmw/de"
+    assert saved is not None and saved.voice == "espeak:gmw/de"
 
     again = make_app(speech, player=null_player, factory=fixture_factory)
     async with again.run_test(size=(80, 24)) as pilot:
         dialog = await _open(again, pilot)
-        assert _highlighted(dialog) == "gmw/de"  # the dialog shows the current voice
+        assert _highlighted(dialog) == "espeak:gmw/de"  # the dialog shows the current voice
         await pilot.press("escape")  # cancels: nothing changes
         await pilot.pause()
         assert isinstance(again.screen, ReaderScreen)
-        assert again.session.state.voice == "gmw/de"
+        assert again.session.state.voice == "espeak:gmw/de"
         dialog = await _open(again, pilot)
         while _highlighted(dialog) != DEFAULT_ID:  # nothing typed: the default is listed
             await pilot.press("up")
@@ -121,8 +121,8 @@ async def test_chosen_voice_renders_the_next_paragraph(
             await asyncio.sleep(0.02)
         renderer = narrator._renderer
         assert isinstance(renderer, ParagraphRenderer)
-        assert renderer.settings.voice == "gmw/de"
-        assert (1, "gmw/de", narrator.rate) in narrator._cache
+        assert renderer.settings.voice == "espeak:gmw/de"
+        assert (1, "espeak:gmw/de", narrator.rate) in narrator._cache
         german = narrator._syncs[1]
         english = ParagraphRenderer(
             renderer.settings.__class__(voice=None, rate_wpm=narrator.rate, pitch=50, volume=1.0),

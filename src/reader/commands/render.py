@@ -46,7 +46,14 @@ def add_narration_commands(
     add_file: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add ``render`` and ``voices`` to the ``reader`` command line."""
-    from reader.narration.limits import MAX_JOBS, MAX_PITCH, MAX_RATE_WPM, MAX_VOLUME, MIN_RATE_WPM
+    from reader.narration.limits import (
+        DEFAULT_RATE_WPM,
+        MAX_JOBS,
+        MAX_PITCH,
+        MAX_RATE_WPM,
+        MAX_VOLUME,
+        MIN_RATE_WPM,
+    )
 
     render = commands.add_parser("render", help="narrate a document to audio with sync files")
     add_file(render)
@@ -65,10 +72,15 @@ def add_narration_commands(
         default="sentence",
         help="what the EPUB highlights as it plays: each sentence or each word (default sentence)",
     )
-    render.add_argument("--voice", metavar="ID", help="a voice id from `reader voices`")
     render.add_argument(
-        "--rate", type=_number(MIN_RATE_WPM, MAX_RATE_WPM, "--rate"), default=175, metavar="WPM",
-        help=f"words per minute, {MIN_RATE_WPM} to {MAX_RATE_WPM} (default 175)",
+        "--voice", metavar="ID",
+        help="a voice from `reader voices`: engine:id (espeak:gmw/en), or a bare eSpeak id",
+    )  # fmt: skip
+    render.add_argument(
+        "--rate", type=_number(MIN_RATE_WPM, MAX_RATE_WPM, "--rate"), default=DEFAULT_RATE_WPM,
+        metavar="WPM",
+        help=f"words per minute, {MIN_RATE_WPM} to {MAX_RATE_WPM} (default {DEFAULT_RATE_WPM}; "
+        "beyond the engine's exact range the audio is time-stretched)",
     )  # fmt: skip
     render.add_argument(
         "--pitch", type=_number(0, MAX_PITCH, "--pitch"), default=50, metavar="N",
@@ -93,23 +105,38 @@ def add_narration_commands(
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
     handlers["render"] = run_render
 
-    voices = commands.add_parser("voices", help="list the installed voices")
+    voices = commands.add_parser("voices", help="list the installed voices of every engine")
     voices.add_argument("--language", metavar="CODE", help="only voices for this language")
+    voices.add_argument(
+        "--engine", metavar="NAME", help="only this engine's voices (espeak, piper)"
+    )
     handlers["voices"] = run_voices
 
 
 def run_voices(args: argparse.Namespace) -> int:
-    """Print the installed voices: id, language, name."""
-    from reader.narration.engine import list_voices
+    """Print every available engine's voices: id (what ``--voice`` takes), engine,
+    language, quality and name; an engine that is not installed gets one line on stderr."""
+    from reader.narration.engines import DEFAULT_ENGINE, all_voices
 
-    voices = list_voices()
+    voices, problems = all_voices([args.engine] if args.engine else [])
+    if not voices and problems:  # nothing can speak here: say why, and fail
+        raise ReaderError(
+            problems.get(DEFAULT_ENGINE) or next(iter(problems.values())), EXIT_FAILURE
+        )
     if args.language:
         wanted = args.language.lower()
         voices = [v for v in voices if v.language.lower().startswith(wanted)]
-    width = max((len(v.id) for v in voices), default=2)
-    lines = [f"{'ID':<{width}}  {'LANGUAGE':<16}  NAME"]
-    lines += [f"{v.id:<{width}}  {v.language:<16}  {v.name}" for v in voices]
+    width = max((len(v.qualified_id) for v in voices), default=2)
+    quality = max((len(v.quality) for v in voices), default=7)
+    lines = [f"{'ID':<{width}}  {'ENGINE':<7}  {'LANGUAGE':<16}  {'QUALITY':<{quality}}  NAME"]
+    lines += [
+        f"{v.qualified_id:<{width}}  {v.engine:<7}  {v.language:<16}  {v.quality:<{quality}}  "
+        f"{v.name}"
+        for v in voices
+    ]
     sys.stdout.write("".join(for_terminal(line) + "\n" for line in lines))
+    for problem in problems.values():
+        print(f"reader: {for_terminal(problem)}", file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Turning eSpeak's word events into timings for the document's own words and sentences.
+"""Turning an engine's word marks into timings for the document's own words and sentences.
 
 Units: event and timing positions are sample indices into one paragraph's audio; character
 offsets are paragraph-local code points (``word.start - paragraph.start``).
@@ -17,7 +17,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 
 from reader.document import Paragraph
-from reader.narration.engine import EngineEvent
+from reader.narration.engines.port import WordMark
 from reader.narration.timing import ParagraphSync, TimedUnit
 
 
@@ -27,11 +27,11 @@ class AlignmentError(ValueError):
 
 def align(
     paragraph: Paragraph,
-    events: Sequence[EngineEvent],
+    events: Sequence[WordMark],
     sample_count: int,
     sample_rate: int,
 ) -> ParagraphSync:
-    """The sync map of ``paragraph`` given eSpeak's events for its text."""
+    """The sync map of ``paragraph`` given the engine's word marks for its text."""
     spans = [(w.start - paragraph.start, w.end - paragraph.start, w.text) for w in paragraph.words]
     if len(spans) > sample_count:
         raise AlignmentError(f"{len(spans)} words cannot fit in {sample_count} samples")
@@ -50,7 +50,7 @@ def align(
     return ParagraphSync(paragraph.index, sample_rate, sample_count, words, sentences)
 
 
-def _word_starts(spans: list[tuple[int, int, str]], events: list[EngineEvent]) -> list[int | None]:
+def _word_starts(spans: list[tuple[int, int, str]], events: list[WordMark]) -> list[int | None]:
     """For each word, the sample of the first event overlapping it (None if none does)."""
     by_char = sorted(events, key=lambda e: e.char_start)
     event_starts = [e.char_start for e in by_char]

@@ -1,9 +1,10 @@
 """A content-addressed store of engine output: one WAV and one JSON file per paragraph text.
 
-The key is a SHA-256 of everything that can change the audio: the paragraph text, voice,
-rate, pitch, volume and the engine version. An entry holds the audio and eSpeak's raw events
-(sample indices into that audio, code-point offsets into the text), not the word timings, so
-a change in our own word splitting never needs new synthesis.
+The key is a SHA-256 of everything that can change the audio: the paragraph text, the
+qualified voice (``engine:id``), rate, pitch, volume and the engine's name and version. An
+entry holds the audio and the engine's raw word marks (sample indices into that audio,
+code-point offsets into the text), not the word timings, so a change in our own word
+splitting never needs new synthesis.
 
 Entries are written to temporary names and renamed, the JSON last: an entry is complete
 exactly when its JSON exists. A truncated or corrupt entry is detected on load (header, size
@@ -24,29 +25,33 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.narration.engine import EngineEvent
+from reader.narration.engines.port import MarkKind, WordMark
 
-CACHE_FORMAT = 1
+# 2: any engine (engine name in the key, marks instead of eSpeak events); entries of
+# format 1 are never read.
+CACHE_FORMAT = 2
 WAV_HEADER_BYTES = 44
 
 
 @dataclass(frozen=True, slots=True)
 class CacheEntry:
-    """A verified entry: its WAV file and the events inside it."""
+    """A verified entry: its WAV file and the word marks inside it."""
 
     key: str
     wav_path: Path
     sample_rate: int
     sample_count: int
-    events: tuple[EngineEvent, ...]
+    marks: tuple[WordMark, ...]
 
 
 def cache_key(
-    text: str, voice: str | None, rate: int, pitch: int, volume: int, *, engine_version: str
+    text: str, voice: str, rate: int, pitch: int, volume: int, *, engine: str, engine_version: str
 ) -> str:
-    """The content address of one paragraph's narration."""
+    """The content address of one paragraph's narration (``voice`` qualified, ``engine:id``,
+    so a bare eSpeak id and its qualified form share entries)."""
     material = json.dumps(
-        [CACHE_FORMAT, text, voice, rate, pitch, volume, engine_version], ensure_ascii=False
+        [CACHE_FORMAT, text, voice, rate, pitch, volume, engine, engine_version],
+        ensure_ascii=False,
     )
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
@@ -118,6 +123,12 @@ def wav_frames(path: Path) -> tuple[int, int]:
     return rate, frames
 
 
+def _kind(value: object) -> MarkKind:
+    if value in {"word", "sentence"}:
+        return value
+    raise ValueError(f"unknown mark kind {value!r}")
+
+
 class NarrationCache:
     """Entries under ``root``, sharded by the first two hex digits of the key."""
 
@@ -140,9 +151,9 @@ class NarrationCache:
             return None
         try:
             rate, frames = wav_frames(wav_path)
-            events = tuple(
-                EngineEvent(str(kind), int(start), int(length), int(sample))
-                for kind, start, length, sample in data["events"]
+            marks = tuple(
+                WordMark(_kind(kind), int(start), int(length), int(sample))
+                for kind, start, length, sample in data["marks"]
             )
             if (
                 data["format"] != CACHE_FORMAT
@@ -155,11 +166,9 @@ class NarrationCache:
         except (OSError, ValueError, KeyError, TypeError):
             self.discard(key)
             return None
-        return CacheEntry(key, wav_path, rate, frames, events)
+        return CacheEntry(key, wav_path, rate, frames, marks)
 
-    def store(
-        self, key: str, pcm: bytes, sample_rate: int, events: tuple[EngineEvent, ...]
-    ) -> None:
+    def store(self, key: str, pcm: bytes, sample_rate: int, marks: tuple[WordMark, ...]) -> None:
         """Add an entry (audio first, then the JSON that marks it complete)."""
         wav_path, json_path = self._paths(key)
         wav_path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +178,7 @@ class NarrationCache:
             "key": key,
             "sample_rate": sample_rate,
             "sample_count": len(pcm) // 2,
-            "events": [[e.kind, e.char_start, e.char_length, e.sample] for e in events],
+            "marks": [[m.kind, m.char_start, m.char_length, m.sample] for m in marks],
         }
         write_text(json_path, json.dumps(record, separators=(",", ":")))
 

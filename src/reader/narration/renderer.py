@@ -16,65 +16,23 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import TracebackType
 
 from reader.document import Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
-from reader.narration import engine
 from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
-from reader.narration.engine import EngineEvent
-from reader.narration.limits import (
-    MAX_ENGINE_RATE_WPM,
-    MAX_JOBS,
-    MAX_PITCH,
-    MAX_RATE_WPM,
-    MAX_VOLUME,
-    MIN_RATE_WPM,
-)
+from reader.narration.engines import engine_for
+from reader.narration.limits import MAX_JOBS
+from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
 from reader.narration.timing import RenderedParagraph
 from reader.narration.worker import WorkerPool
 
+__all__ = ["NarrationSettings", "ParagraphRenderer", "Progress", "RenderFailed"]
+
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class NarrationSettings:
-    """How to speak: voice id (None for eSpeak's default English), words per minute,
-    pitch 0-100 (50 normal) and volume factor 0-2 (1.0 normal)."""
-
-    voice: str | None = None
-    rate_wpm: int = 175
-    pitch: int = 50
-    volume: float = 1.0
-
-    def __post_init__(self) -> None:
-        if not MIN_RATE_WPM <= self.rate_wpm <= MAX_RATE_WPM:
-            raise ReaderError(
-                f"rate {self.rate_wpm} is out of range ({MIN_RATE_WPM} to {MAX_RATE_WPM} wpm)"
-            )
-        if not 0 <= self.pitch <= MAX_PITCH:
-            raise ReaderError(f"pitch {self.pitch} is out of range (0 to {MAX_PITCH})")
-        if not 0.0 < self.volume <= MAX_VOLUME:
-            raise ReaderError(f"volume {self.volume} is out of range (above 0, up to 2.0)")
-
-    @property
-    def engine_rate(self) -> int:
-        """The rate eSpeak speaks at (it is exact up to 430 wpm)."""
-        return min(self.rate_wpm, MAX_ENGINE_RATE_WPM)
-
-    @property
-    def stretch(self) -> float:
-        """How much faster than the engine the audio is played (1.0: not stretched)."""
-        return self.rate_wpm / self.engine_rate
-
-    @property
-    def engine_volume(self) -> int:
-        """eSpeak's volume (0-200, 100 normal)."""
-        return round(self.volume * 100)
 
 
 class RenderFailed(ReaderError):
@@ -93,33 +51,6 @@ class RenderFailed(ReaderError):
         self.failures = failures
 
 
-def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key: str) -> int:
-    """Synthesise ``text`` and store it under ``key``; returns the samples synthesised.
-
-    Runs in a worker process or on the caller's thread. Rates above 430 wpm are spoken at
-    430 and time-stretched, with the event positions scaled to the stretched audio.
-    """
-    result = engine.synthesise(
-        text, settings.voice, settings.engine_rate, settings.pitch, settings.engine_volume
-    )
-    pcm, events = result.pcm, result.events
-    if not pcm:
-        raise ReaderError("the engine produced no audio", EXIT_FAILURE)
-    if settings.stretch != 1.0:
-        from reader.narration.assemble import time_stretch
-
-        stretched = time_stretch(pcm, result.sample_rate, settings.stretch)
-        scale = (len(stretched) // 2) / result.sample_count
-        events = tuple(
-            EngineEvent(e.kind, e.char_start, e.char_length, int(e.sample * scale)) for e in events
-        )
-        pcm = stretched
-        if not pcm:
-            raise ReaderError("time-stretching produced no audio", EXIT_FAILURE)
-    NarrationCache(Path(root)).store(key, pcm, result.sample_rate, events)
-    return len(pcm) // 2
-
-
 class ParagraphRenderer:
     """Renders paragraphs with one set of ``NarrationSettings``; use as a context manager
     so worker processes are shut down."""
@@ -132,13 +63,18 @@ class ParagraphRenderer:
         self.settings = settings
         self.jobs = jobs
         self.cache = NarrationCache(cache_dir or default_cache_dir())
-        self.engine_version = engine.engine_version()
+        # Fails fast, in one line, before any worker starts: an unknown or unavailable
+        # engine, or a voice it does not have.
+        engine, voice = engine_for(settings.voice)
+        self.engine_name = settings.engine_name
+        self.engine_version = engine.version()
+        self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
         self._pool: WorkerPool | None = None
         self._pool_lock = threading.Lock()
-        if settings.voice is not None:  # fail fast, before any worker starts
-            engine.check_voice(settings.voice)
+        if settings.voice is not None:
+            engine.check_voice(voice)
 
     def __enter__(self) -> ParagraphRenderer:
         return self
@@ -161,7 +97,13 @@ class ParagraphRenderer:
         """The cache key of ``text`` spoken with these settings."""
         s = self.settings
         return cache_key(
-            text, s.voice, s.rate_wpm, s.pitch, s.engine_volume, engine_version=self.engine_version
+            text,
+            self.voice,
+            s.rate_wpm,
+            s.pitch,
+            s.engine_volume,
+            engine=self.engine_name,
+            engine_version=self.engine_version,
         )
 
     def render(self, paragraph: Paragraph) -> RenderedParagraph:
@@ -246,7 +188,7 @@ class ParagraphRenderer:
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
         try:
-            yield from self._pool.run(jobs, [s.voice, s.rate_wpm, s.pitch, s.volume], root)
+            yield from self._pool.run(jobs, s.as_list(), root)
         except OSError as error:
             raise ReaderError(f"cannot write the narration cache: {error}", EXIT_FAILURE) from None
 
@@ -271,7 +213,7 @@ class ParagraphRenderer:
             )
             return
         try:
-            sync = align(paragraph, entry.events, entry.sample_count, entry.sample_rate)
+            sync = align(paragraph, entry.marks, entry.sample_count, entry.sample_rate)
             check(paragraph, sync)
         except AlignmentError as error:
             failures[position] = str(error)

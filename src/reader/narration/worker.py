@@ -6,7 +6,9 @@ re-import the caller's ``__main__`` module (a UI, a test runner, a script withou
 guard) in every child, which is slow at best and re-runs the program at worst.
 
 Protocol, one JSON object per line. Request: ``{"text", "key", "root", "settings":
-[voice, rate_wpm, pitch, volume]}``; reply: ``{"key", "samples"}`` or ``{"key", "error"}``.
+[voice, rate_wpm, pitch, volume]}`` (``voice`` qualified, ``engine:id``, or a bare eSpeak
+id, or null: a worker speaks with any registered engine); reply: ``{"key", "samples"}`` or
+``{"key", "error"}``.
 A worker stops at the end of its input, so it never outlives its parent's pipe.
 """
 
@@ -36,7 +38,7 @@ def _serve() -> int:
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing the engine might print can reach the reply channel
-    from reader.narration.renderer import NarrationSettings, synthesise_into_cache
+    from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
 
     for line in sys.stdin:
         request = json.loads(line)

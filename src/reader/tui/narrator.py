@@ -220,7 +220,8 @@ def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:
         return None
 
     def make(voice: str | None, rate: int) -> ParagraphRendererLike:
-        settings = module.NarrationSettings(voice=voice, rate_wpm=rate, pitch=50, volume=1.0)
+        # Pitch and volume are the engine-neutral defaults; the voice names its engine.
+        settings = module.NarrationSettings(voice=voice, rate_wpm=rate)
         made: ParagraphRendererLike = module.ParagraphRenderer(
             settings, cache_dir=cache_dir, jobs=1
         )

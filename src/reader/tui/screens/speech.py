@@ -20,9 +20,9 @@ from textual.timer import Timer
 
 from reader.document import Paragraph
 from reader.errors import ReaderError
+from reader.narration.engines import rate_range
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
-from reader.settings import MAX_RATE, MIN_RATE
 from reader.tui.narrator import Narrator
 from reader.tui.screens.voices import voice_words
 from reader.tui.themes import theme_label
@@ -182,12 +182,13 @@ class SpeakingScreen(Screen[None]):
         """Narration keys that cannot work now."""
         narrator = self.narrator
         rate = narrator.rate if narrator else 0
+        low, high = rate_range()
         return {
             "play_pause": narrator is None,
             "stop": not self.speaking,
             "voice": narrator is None,
-            "faster": narrator is None or rate + RATE_STEP > MAX_RATE,
-            "slower": narrator is None or rate - RATE_STEP < MIN_RATE,
+            "faster": narrator is None or rate + RATE_STEP > high,
+            "slower": narrator is None or rate - RATE_STEP < low,
         }
 
     def action_play_pause(self) -> None:
@@ -227,7 +228,8 @@ class SpeakingScreen(Screen[None]):
         if narrator is None:
             return
         session = self.reader.session
-        rate = max(MIN_RATE, min(MAX_RATE, narrator.rate + delta))
+        low, high = rate_range()  # faster than the engine's exact range is time-stretched
+        rate = max(low, min(high, narrator.rate + delta))
         narrator.set_voice(session.state.voice, rate)
         session.state = replace(session.state, rate=rate)
         self.notice = f"Speech rate {rate} words a minute."

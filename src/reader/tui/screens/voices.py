@@ -1,9 +1,10 @@
-"""The voice chooser: a dialog listing the installed voices (id, name, language), filtered
-as the reader types; Enter chooses, Escape cancels.
+"""The voice chooser: a dialog listing every engine's installed voices (id, name, engine,
+language, quality), filtered as the reader types; Enter chooses, Escape cancels.
 
-Units: none. Voice ids are eSpeak NG's (what ``--voice`` takes); None is the default voice.
-Listing voices asks eSpeak through ctypes, so it runs in a worker thread, never on the
-event loop (the engine serialises it with any render in progress; it prints nothing).
+Units: none. Voice ids are qualified, ``engine:id`` (what ``--voice`` takes; a bare id saved
+by an older version is an eSpeak voice); None is the default voice. Listing voices asks the
+engines (eSpeak through ctypes), so it runs in a worker thread, never on the event loop
+(each engine serialises it with any render in progress; nothing is printed).
 """
 
 from __future__ import annotations
@@ -20,11 +21,31 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.errors import ReaderError
-from reader.narration.engine import Voice, list_voices
+from reader.narration.engines import all_voices, split_voice
+from reader.narration.engines.port import VoiceInfo
 from reader.sanitize import for_terminal
 from reader.tui.screens.dialogs import _CANCEL, _Dialog
 
-DEFAULT_ID = "\0default"  # an option id no eSpeak voice can have
+DEFAULT_ID = "\0default"  # an option id no voice can have
+
+
+def list_voices() -> list[VoiceInfo]:
+    """Every available engine's voices; ``ReaderError`` when no engine can speak here."""
+    voices, problems = all_voices()
+    if not voices and problems:
+        raise ReaderError(next(iter(problems.values())))
+    return voices
+
+
+def _qualified(voice: str | None) -> str | None:
+    """``engine:id`` of a saved voice (a bare id is eSpeak's), None for the default."""
+    if voice is None:
+        return None
+    try:
+        engine, local = split_voice(voice)
+    except ReaderError:
+        return voice  # an unknown engine: shown as saved, matches no listed voice
+    return f"{engine}:{local}" if local is not None else None
 
 
 def voice_words(voice: str | None) -> str:
@@ -42,18 +63,20 @@ class VoiceDialog(_Dialog):
     ]
 
     def __init__(
-        self, current: str | None, lister: Callable[[], list[Voice]] = list_voices
+        self, current: str | None, lister: Callable[[], list[VoiceInfo]] = list_voices
     ) -> None:
         super().__init__(id="voices")
         self.current = current
+        self._current_id = _qualified(current)
         self.lister = lister
-        self.voices: list[Voice] | None = None
+        self.voices: list[VoiceInfo] | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(
                 f"Choose a voice (now the {voice_words(self.current)}). "
-                "Type part of an id, name or language to filter; arrows move, Enter chooses:",
+                "Type part of an id, name, engine or language to filter; arrows move, "
+                "Enter chooses:",
                 classes="dialog-title",
             )
             yield Input(id="filter")
@@ -73,7 +96,7 @@ class VoiceDialog(_Dialog):
             return
         self.app.call_from_thread(self._listed, voices)
 
-    def _listed(self, voices: list[Voice]) -> None:
+    def _listed(self, voices: list[VoiceInfo]) -> None:
         if not self.is_attached:  # cancelled while eSpeak was listing
             return
         self.voices = voices
@@ -84,10 +107,14 @@ class VoiceDialog(_Dialog):
         if self.is_attached:
             self._error(message)
 
-    def _option(self, voice: Voice) -> Option:
-        mark = " (current)" if voice.id == self.current else ""
-        words = f"{voice.id} — {voice.name}, language {voice.language}{mark}"
-        return Option(Text(for_terminal(words)), id=voice.id)
+    def _option(self, voice: VoiceInfo) -> Option:
+        mark = " (current)" if voice.qualified_id == self._current_id else ""
+        quality = f", {voice.quality}" if voice.quality else ""
+        words = (
+            f"{voice.qualified_id} — {voice.name}, {voice.engine}, "
+            f"language {voice.language}{quality}{mark}"
+        )
+        return Option(Text(for_terminal(words)), id=voice.qualified_id)
 
     def _fill(self, wanted: str) -> None:
         if self.voices is None:
@@ -99,11 +126,12 @@ class VoiceDialog(_Dialog):
             mark = " (current)" if self.current is None else ""
             options.add_option(Option(Text(f"Default voice{mark}"), id=DEFAULT_ID))
         for voice in self.voices:
-            haystack = f"{voice.id} {voice.name} {voice.language}".casefold()
+            haystack = f"{voice.qualified_id} {voice.name} {voice.language} {voice.quality}"
+            haystack = haystack.casefold()
             if all(word in haystack for word in words):
                 options.add_option(self._option(voice))
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
-        current = self.current if self.current is not None else DEFAULT_ID
+        current = self._current_id if self._current_id is not None else DEFAULT_ID
         options.highlighted = ids.index(current) if current in ids else (0 if ids else None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
