@@ -161,15 +161,15 @@ def _is_backlink(element: etree._Element) -> bool:
     )
 
 
-def note_targets(root: etree._Element) -> set[str]:
-    """The ids that note references in ``root`` point at (in the same file)."""
-    targets: set[str] = set()
+def note_markers(root: etree._Element) -> dict[str, str]:
+    """The ids that note references in ``root`` point at, with each reference's marker
+    ("1", "*"), so that a note can be read with the marker its reference lost."""
+    markers: dict[str, str] = {}
     for link in root.iter("{*}a", "a"):
-        if is_noteref(link):
-            href = link.get("href") or ""
-            if href.startswith("#") or "#" in href:
-                targets.add(_fragment(href))
-    return targets
+        fragment = _fragment(link.get("href") or "")
+        if fragment and is_noteref(link):
+            markers.setdefault(fragment, " ".join(all_text(link).split()))
+    return markers
 
 
 def _entity_text(node: etree._Entity) -> str:
@@ -205,7 +205,7 @@ class Walker:
         self.nav = nav or {}
         self.blocks: list[Block] = []
         self.notes: list[Block] = []
-        self._targets: set[str] = set()
+        self._markers: dict[str, str] = {}
         self._buffer: list[str] = []
         self._kind_now: BlockKind = "paragraph"
         self._language_now = ""
@@ -215,7 +215,7 @@ class Walker:
 
     def walk(self, root: etree._Element) -> list[Block]:
         """All blocks of ``root``'s body (or of ``root`` itself), its notes last."""
-        self._targets = note_targets(root)
+        self._markers = note_markers(root)
         body = next(root.iter("{*}body", "body"), root)
         self._block(body, "paragraph", self.language)
         return self.blocks + self.notes
@@ -226,7 +226,13 @@ class Walker:
         ident = element.get("id") or element.get("{http://www.w3.org/XML/1998/namespace}id")
         return f"{self.path}#{ident}" if ident else ""
 
-    def _emit(self, level: int, text: str, kind: BlockKind, language: str, anchor: str) -> None:
+    def _emit(
+        self, level: int, text: str, kind: BlockKind, language: str, anchor: str | None = None
+    ) -> None:
+        """Add a block; without an explicit ``anchor`` it takes the id of the innermost
+        element that opened and has not yet named a block (``<aside id=fn1><p>``)."""
+        if anchor is None:
+            anchor, self._anchor_now = self._anchor_now, ""
         if self._in_note:
             level, kind = 0, "note"
         block = Block(level, text, kind, self._tag_language(language), anchor)
@@ -242,9 +248,8 @@ class Walker:
         self._buffer = []
         if text.strip():
             text, self._prefix = self._prefix + text, ""
-            self._emit(0, text, self._kind_now, self._language_now, self._anchor_now)
-            # An id names one block: later chunks of the same element go without it.
-            self._anchor_now = ""
+            # An id names one block: _emit clears it for later chunks of the same element.
+            self._emit(0, text, self._kind_now, self._language_now)
 
     def _is_note(self, element: etree._Element) -> bool:
         tag = local(element)
@@ -252,7 +257,7 @@ class Walker:
             return False
         if semantic_types(element) & (NOTE_TYPES | NOTE_ROLES) or classes(element) & NOTE_CLASSES:
             return True
-        return element.get("id", "") in self._targets
+        return element.get("id", "") in self._markers
 
     def _block(
         self, element: etree._Element, kind: BlockKind, language: str, marker: str = ""
@@ -263,7 +268,7 @@ class Walker:
         self._flush()
         if marker:
             self._prefix = marker
-        anchor = self._anchor(element)
+        anchor = self._anchor(element) or self._anchor_now
         self._kind_now, self._language_now, self._anchor_now = kind, language, anchor
         self._text(element.text)
         for child in element:
@@ -297,11 +302,15 @@ class Walker:
         if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
             label, level = self.nav[ident]
             self._flush()
-            self._emit(level, label, "heading", "", self._anchor(child))
+            # The title is the table of contents' words, not the file's: no anchor.
+            self._emit(level, label, "heading", "", "")
         if not self._in_note and self._is_note(child):
             self._in_note = True
+            marker = self._markers.get(ident, "")
+            if marker and all_text(child).strip().startswith(marker):
+                marker = ""
             try:
-                self._block(child, "note", language)
+                self._block(child, "note", language, f"{marker} " if marker else "")
             finally:
                 self._in_note = False
             return True
@@ -316,17 +325,19 @@ class Walker:
         self, child: etree._Element, tag: str, kind: BlockKind, language: str, marker: str
     ) -> None:
         own = language_of(child) or language
-        if tag in HEADINGS:
+        if tag in HEADINGS or tag in ("pre", "table", "ul", "ol", "menu"):
             self._flush()
+            self._anchor_now = self._anchor(child) or self._anchor_now
+        if tag in HEADINGS:
             text = self._inline_text(child)
             if text.strip():
-                self._emit(HEADINGS[tag], text, "heading", own, self._anchor(child))
+                self._emit(HEADINGS[tag], text, "heading", own)
         elif tag == "pre":
             self._flush()
             # The HTML parser drops the newline that opens a pre; XML keeps it.
             text = self._inline_text(child, keep_lines=True).removeprefix("\n").rstrip()
             if text.strip():
-                self._emit(0, text, "code", own, self._anchor(child))
+                self._emit(0, text, "code", own)
         elif tag == "table":
             self._table(child, own)
         elif tag in ("ul", "ol", "menu"):
@@ -371,7 +382,7 @@ class Walker:
                 text = "; ".join(cell for cell in cells if cell)
                 if text:
                     own = language_of(element) or language
-                    self._emit(0, text, "table-row", own, self._anchor(element))
+                    self._emit(0, text, "table-row", own, self._anchor(element) or None)
 
     @staticmethod
     def _owner_table(element: etree._Element) -> etree._Element | None:
