@@ -46,7 +46,9 @@ _CHARSET = re.compile(
     rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9._:-]+)""",
     re.IGNORECASE,
 )
-_WINDOWS_1252_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin1", "latin-1", "ascii", "us-ascii"})
+_WINDOWS_1252_LABELS = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "ascii", "us-ascii"}
+)
 _SNIFF = (b"<!doctype html", b"<html", b"<?xml")
 
 # Field sources in order of preference: meta tag names or properties, and microdata.
