@@ -1,0 +1,460 @@
+"""XHTML and HTML trees into blocks: the rules shared by EPUB chapters and web pages.
+
+Parsing is lxml's, never regular expressions. XML is parsed without entity expansion,
+without network or DTD loading and without libxml2's huge-tree mode, so an entity bomb or
+an external entity stays an inert node; a document that is not well-formed XML is read
+again with the forgiving HTML parser rather than lost. Named entity references left
+unexpanded (``&nbsp;`` under an XHTML 1.1 DOCTYPE) are mapped from the HTML entity table.
+
+Block rules: headings become heading blocks; paragraphs and other flow content become
+paragraphs; list items keep their number in ordered lists; block quotes become quotes;
+table rows are read row by row, cells joined by "; "; ``pre`` keeps its lines as code;
+images give their alt text; ``ruby`` annotations are not read twice. Footnotes and
+endnotes are taken out of the running text and returned apart as ``note`` blocks, and
+the marker that points at them is dropped from the sentence.
+"""
+
+from __future__ import annotations
+
+import html.entities
+from collections.abc import Iterator
+
+from lxml import etree
+
+from reader.formats.base import Block, BlockKind
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+_XML_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_pis": True,
+}
+
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Elements whose content starts a new block; everything else is read as running text.
+BLOCK_TAGS = frozenset(
+    {
+        *HEADINGS,
+        *"p div section article main aside header footer nav blockquote pre ul ol li dl dt dd"
+        " table caption figure figcaption hr address details summary hgroup body center"
+        " fieldset form legend menu dialog".split(),
+    }
+)
+NEVER_READ = frozenset(
+    "head script style template noscript title button input select textarea option"
+    " object iframe video audio canvas embed map rt rp".split()
+)
+# Page furniture left out of a web page (never of a book chapter): navigation, site
+# headers and footers, sidebars and forms.
+FURNITURE = frozenset({"nav", "header", "footer", "aside", "form", "dialog"})
+NOTE_TYPES = frozenset(
+    {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
+)
+NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote", "doc-endnotes", "doc-footnotes"})
+NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
+NOTEREF_CLASSES = frozenset({"footnote-ref", "noteref", "footnote-reference", "fnref"})
+BACKLINK_CLASSES = frozenset({"footnote-back", "footnote-backref", "backlink"})
+
+
+def xml_parser() -> etree.XMLParser:
+    """A hardened XML parser: no entity expansion, no network, no DTD, no huge trees."""
+    return etree.XMLParser(**_XML_PARSER_OPTIONS)  # type: ignore[arg-type]
+
+
+def html_parser() -> etree.HTMLParser:
+    """The forgiving HTML parser, with the same hardening as :func:`xml_parser`."""
+    return etree.HTMLParser(no_network=True, huge_tree=False, remove_pis=True)
+
+
+def parse_markup(data: bytes) -> etree._Element:
+    """An XHTML document as XML, or as HTML when it is not well-formed XML (common in
+    books made by hand). Raises ``etree.XMLSyntaxError`` only when neither parser can
+    make a tree of it."""
+    try:
+        return etree.fromstring(data, xml_parser())
+    except etree.XMLSyntaxError:
+        root = etree.fromstring(data, html_parser())
+        if root is None:
+            raise
+        return root
+
+
+def all_text(element: etree._Element) -> str:
+    """Every text node under ``element``, joined (lxml's stubs type them as str or bytes)."""
+    return "".join(str(text) for text in element.itertext())
+
+
+def local(element: etree._Element) -> str:
+    """The lower-case local name of an element ("" for comments and entities)."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return ""
+    return tag.rpartition("}")[2].lower()
+
+
+def language_of(element: etree._Element) -> str:
+    """The element's own ``xml:lang`` or ``lang`` ("" when it has none)."""
+    return (element.get(XML_LANG) or element.get("lang") or "").strip()
+
+
+def same_language(first: str, second: str) -> bool:
+    """True when two BCP 47 tags name the same language for narration: the primary
+    subtags match and, when both give a region or script, so do those ("en" is "en-US",
+    "en-GB" is not "en-US")."""
+    a, b = first.lower().replace("_", "-").split("-"), second.lower().replace("_", "-").split("-")
+    if a[0] != b[0]:
+        return False
+    return len(a) == 1 or len(b) == 1 or a[1:] == b[1:]
+
+
+def semantic_types(element: etree._Element) -> set[str]:
+    """The element's ``epub:type`` and ``role`` tokens (namespaced or, from the HTML
+    parser, as a plain ``epub:type`` attribute)."""
+    raw = (element.get(EPUB_TYPE) or element.get("epub:type") or "") + " "
+    raw += element.get("role") or ""
+    return set(raw.split())
+
+
+def classes(element: etree._Element) -> set[str]:
+    """The element's class tokens, lower-cased."""
+    return set((element.get("class") or "").lower().split())
+
+
+def is_hidden(element: etree._Element) -> bool:
+    """True for content nobody sees: ``hidden``, ``aria-hidden="true"``, ``display:none``."""
+    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
+        return True
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style
+
+
+def _fragment(href: str) -> str:
+    return href.partition("#")[2] if "#" in href else ""
+
+
+def is_noteref(element: etree._Element) -> bool:
+    """A link to a footnote: marked as one, or a short superscript link to a fragment
+    (the EPUB 2 habit: ``<sup><a href="#fn1">1</a></sup>``)."""
+    if local(element) != "a":
+        return False
+    if semantic_types(element) & {"noteref", "doc-noteref"} or classes(element) & NOTEREF_CLASSES:
+        return True
+    href = element.get("href") or ""
+    if not _fragment(href):
+        return False
+    text = all_text(element).strip()
+    parent = element.getparent()
+    in_sup = (parent is not None and local(parent) == "sup") or any(
+        local(child) == "sup" for child in element
+    )
+    return in_sup and 0 < len(text) <= 5
+
+
+def _is_backlink(element: etree._Element) -> bool:
+    return local(element) == "a" and bool(
+        semantic_types(element) & {"doc-backlink", "backlink"}
+        or classes(element) & BACKLINK_CLASSES
+    )
+
+
+def note_markers(root: etree._Element) -> dict[str, str]:
+    """The ids that note references in ``root`` point at, with each reference's marker
+    ("1", "*"), so that a note can be read with the marker its reference lost."""
+    markers: dict[str, str] = {}
+    for link in root.iter("{*}a", "a"):
+        fragment = _fragment(link.get("href") or "")
+        if fragment and is_noteref(link):
+            markers.setdefault(fragment, " ".join(all_text(link).split()))
+    return markers
+
+
+def _entity_text(node: etree._Entity) -> str:
+    name = str(node.text or "").strip("&;")
+    return html.entities.html5.get(name + ";", "")
+
+
+# Elements around which running text needs a space when flattened into one line.
+_SPACED = BLOCK_TAGS | {"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
+
+
+class Walker:
+    """Turns one XHTML or HTML tree into blocks.
+
+    ``path`` is the content file's path in its book (anchors are ``path#id``; a web page
+    passes "" and gets ``#id``); ``language`` is the document's; ``furniture`` drops
+    web-page navigation, headers (all but their headings), footers, asides and forms;
+    ``nav`` maps ids in this file to section titles and levels from a book's navigation
+    document, inserted as headings where the text has none of its own.
+    """
+
+    def __init__(
+        self,
+        path: str = "",
+        language: str = "",
+        *,
+        furniture: bool = False,
+        nav: dict[str, tuple[str, int]] | None = None,
+    ) -> None:
+        self.path = path
+        self.language = language
+        self.furniture = furniture
+        self.nav = nav or {}
+        self.blocks: list[Block] = []
+        self.notes: list[Block] = []
+        self._markers: dict[str, str] = {}
+        self._buffer: list[str] = []
+        self._kind_now: BlockKind = "paragraph"
+        self._language_now = ""
+        self._anchor_now = ""
+        self._prefix = ""
+        self._in_note = False
+
+    def walk(self, root: etree._Element) -> list[Block]:
+        """All blocks of ``root``'s body (or of ``root`` itself), its notes last."""
+        self._markers = note_markers(root)
+        body = next(root.iter("{*}body", "body"), root)
+        self._block(body, "paragraph", self.language)
+        return self.blocks + self.notes
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def _anchor(self, element: etree._Element) -> str:
+        ident = element.get("id") or element.get("{http://www.w3.org/XML/1998/namespace}id")
+        return f"{self.path}#{ident}" if ident else ""
+
+    def _emit(
+        self, level: int, text: str, kind: BlockKind, language: str, anchor: str | None = None
+    ) -> None:
+        """Add a block; without an explicit ``anchor`` it takes the id of the innermost
+        element that opened and has not yet named a block (``<aside id=fn1><p>``)."""
+        if anchor is None:
+            anchor, self._anchor_now = self._anchor_now, ""
+        if self._in_note:
+            level, kind = 0, "note"
+        block = Block(level, text, kind, self._tag_language(language), anchor)
+        (self.notes if self._in_note else self.blocks).append(block)
+
+    def _tag_language(self, language: str) -> str:
+        if not language or not self.language or same_language(language, self.language):
+            return ""
+        return language
+
+    def _flush(self) -> None:
+        text = "".join(self._buffer)
+        self._buffer = []
+        if text.strip():
+            text, self._prefix = self._prefix + text, ""
+            # An id names one block: _emit clears it for later chunks of the same element.
+            self._emit(0, text, self._kind_now, self._language_now)
+
+    def _is_note(self, element: etree._Element) -> bool:
+        tag = local(element)
+        if tag not in BLOCK_TAGS or tag in HEADINGS:
+            return False
+        if semantic_types(element) & (NOTE_TYPES | NOTE_ROLES) or classes(element) & NOTE_CLASSES:
+            return True
+        return element.get("id", "") in self._markers
+
+    def _block(
+        self, element: etree._Element, kind: BlockKind, language: str, marker: str = ""
+    ) -> None:
+        """Read a block container: its running text as blocks of ``kind``, its block
+        children by their own rules. ``marker`` ("3. ") opens its first block."""
+        language = language_of(element) or language
+        self._flush()
+        if marker:
+            self._prefix = marker
+        anchor = self._anchor(element) or self._anchor_now
+        self._kind_now, self._language_now, self._anchor_now = kind, language, anchor
+        self._text(element.text)
+        for child in element:
+            block_child = self._child(child, kind, language)
+            if block_child:
+                # Text after a nested block belongs to this element again.
+                self._kind_now, self._language_now, self._anchor_now = kind, language, ""
+            self._text(child.tail)
+        self._flush()
+        self._prefix = ""
+
+    def _child(
+        self, child: etree._Element, kind: BlockKind, language: str, marker: str = ""
+    ) -> bool:
+        """Read one child element; True when it was read as a block of its own."""
+        if isinstance(child, etree._Entity):
+            self._text(_entity_text(child))
+            return False
+        tag = local(child)
+        if not tag or tag in NEVER_READ or is_hidden(child) or _is_backlink(child):
+            return False
+        if is_noteref(child):
+            return False
+        if tag not in BLOCK_TAGS and tag != "table":
+            if self._has_blocks(child):
+                self._block(child, kind, language, marker)
+                return True
+            self._buffer.append(self._inline_text(child))
+            return False
+        ident = child.get("id", "")
+        if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
+            label, level = self.nav[ident]
+            self._flush()
+            # The title is the table of contents' words, not the file's: no anchor.
+            self._emit(level, label, "heading", "", "")
+        if not self._in_note and self._is_note(child):
+            self._in_note = True
+            marker = self._markers.get(ident, "")
+            if marker and all_text(child).strip().startswith(marker):
+                marker = ""
+            try:
+                self._block(child, "note", language, f"{marker} " if marker else "")
+            finally:
+                self._in_note = False
+            return True
+        if self.furniture and tag in FURNITURE:
+            if tag == "header":
+                self._headings_only(child, language)
+            return True
+        self._structure(child, tag, kind, language, marker)
+        return True
+
+    def _structure(
+        self, child: etree._Element, tag: str, kind: BlockKind, language: str, marker: str
+    ) -> None:
+        own = language_of(child) or language
+        if tag in HEADINGS or tag in ("pre", "table", "ul", "ol", "menu"):
+            self._flush()
+            self._anchor_now = self._anchor(child) or self._anchor_now
+        if tag in HEADINGS:
+            text = self._inline_text(child)
+            if text.strip():
+                self._emit(HEADINGS[tag], text, "heading", own)
+        elif tag == "pre":
+            self._flush()
+            # The HTML parser drops the newline that opens a pre; XML keeps it.
+            text = self._inline_text(child, keep_lines=True).removeprefix("\n").rstrip()
+            if text.strip():
+                self._emit(0, text, "code", own)
+        elif tag == "table":
+            self._table(child, own)
+        elif tag in ("ul", "ol", "menu"):
+            self._list(child, tag == "ol", own)
+        elif tag == "blockquote":
+            self._block(child, "quote", own)
+        elif tag == "hr":
+            self._flush()
+        else:
+            self._block(child, "list-item" if tag == "li" else kind, own, marker)
+
+    def _headings_only(self, header: etree._Element, language: str) -> None:
+        for element in header.iter():
+            if local(element) in HEADINGS and not is_hidden(element):
+                self._structure(element, local(element), "paragraph", language, "")
+
+    def _list(self, element: etree._Element, ordered: bool, language: str) -> None:
+        self._flush()
+        number = _integer(element.get("start"), 1)
+        for item in element:
+            marker = ""
+            if ordered and local(item) == "li":
+                number = _integer(item.get("value"), number)
+                marker = f"{number}. "
+                number += 1
+            self._child(item, "list-item", language, marker)
+            self._text(item.tail)
+        self._flush()
+
+    def _table(self, table: etree._Element, language: str) -> None:
+        self._flush()
+        for element in table.iter():
+            tag = local(element)
+            if tag == "caption" and self._owner_table(element) is table:
+                self._block(element, "paragraph", language)
+            elif tag == "tr" and self._owner_table(element) is table and not is_hidden(element):
+                cells = [
+                    " ".join(self._inline_text(cell).split())
+                    for cell in element
+                    if local(cell) in ("td", "th") and not is_hidden(cell)
+                ]
+                text = "; ".join(cell for cell in cells if cell)
+                if text:
+                    own = language_of(element) or language
+                    self._emit(0, text, "table-row", own, self._anchor(element) or None)
+
+    @staticmethod
+    def _owner_table(element: etree._Element) -> etree._Element | None:
+        parent = element.getparent()
+        while parent is not None and local(parent) != "table":
+            parent = parent.getparent()
+        return parent
+
+    @staticmethod
+    def _has_blocks(element: etree._Element) -> bool:
+        return any(local(node) in _SPACED for node in element.iterdescendants())
+
+    def _starts_with_heading(self, element: etree._Element) -> bool:
+        if local(element) in HEADINGS:
+            return True
+        if (element.text or "").strip():
+            return False
+        first = next((child for child in element if local(child)), None)
+        return first is not None and local(first) in BLOCK_TAGS and self._starts_with_heading(first)
+
+    # -- running text ----------------------------------------------------------------------
+
+    def _text(self, text: str | None) -> None:
+        if text:
+            self._buffer.append(text)
+
+    def _inline_text(self, element: etree._Element, *, keep_lines: bool = False) -> str:
+        return "".join(self._pieces(element, keep_lines))
+
+    def _pieces(self, element: etree._Element, keep_lines: bool) -> Iterator[str]:
+        """The words of ``element`` as read (tail excluded): alt texts for images, a line
+        break for ``br``, nothing for note markers, hidden content or ruby annotations."""
+        tag = local(element)
+        if tag in ("img", "area", "input"):
+            yield element.get("alt") or ""
+            return
+        if tag == "svg":
+            titles = (all_text(t) for t in element if local(t) == "title")
+            yield element.get("aria-label") or " ".join(titles)
+            return
+        if tag == "math":
+            yield element.get("alttext") or " ".join(all_text(element).split())
+            return
+        if tag == "br":
+            yield "\n"
+            return
+        if element.text:
+            yield element.text
+        for child in element:
+            name = local(child)
+            if isinstance(child, etree._Entity):
+                yield _entity_text(child)
+            elif self._readable(child):
+                spaced = name in _SPACED and not keep_lines
+                if spaced:
+                    yield " "
+                yield from self._pieces(child, keep_lines)
+                if spaced:
+                    yield " "
+            if child.tail:
+                yield child.tail
+
+    @staticmethod
+    def _readable(child: etree._Element) -> bool:
+        name = local(child)
+        if not name or name in NEVER_READ or is_hidden(child):
+            return False
+        return not (is_noteref(child) or _is_backlink(child))
+
+
+def _integer(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except ValueError:
+        return default
