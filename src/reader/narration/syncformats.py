@@ -2,8 +2,8 @@
 
 ``Timeline`` places each rendered paragraph in the full-length audio (its sample offset,
 after the gaps before it). The writers turn it into: per-paragraph and whole-document JSON
-sync maps, WebVTT (one cue per sentence, inline word timestamps), SRT (sentence cues),
-enhanced LRC (word timestamps), an M3U8 playlist and FFMETADATA chapters and tags.
+sync maps, WebVTT (readable cues, see ``captions``, with inline word timestamps), SRT (the
+same cues), enhanced LRC (word timestamps), an M3U8 playlist and FFMETADATA chapters and tags.
 
 Units: sample indices at the paragraphs' sample rate; milliseconds derived from them by
 flooring (so a unit's end never passes the next unit's start); character offsets are
@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from reader.document import Document, Paragraph
+from reader.narration.captions import Cue, Token, join, split_cues
 from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 from reader.outline import opening_words
 
@@ -217,9 +218,18 @@ def _clock(milliseconds: int, separator: str = ".") -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
 
 
-def _lrc_clock(milliseconds: int) -> str:
+def lrc_clock(milliseconds: int) -> str:
+    """An LRC time tag's ``mm:ss.xx`` (hundredths floored)."""
+    # LRC has no hours: minutes run past 99 (``[105:03.20]``), as MusicBee, Jellyfin and
+    # the other readers that take long files expect; seconds in hundredths, floored.
     minutes, rest = divmod(milliseconds, 60_000)
     return f"{minutes:02d}:{rest // 1000:02d}.{rest % 1000 // 10:02d}"
+
+
+def lrc_length(milliseconds: int) -> str:
+    """The ``[length:]`` tag's ``mm:ss``; minutes past 99 as they are."""
+    minutes, rest = divmod(milliseconds, 60_000)
+    return f"{minutes:02d}:{rest // 1000:02d}"
 
 
 _SPACE = re.compile(r"\s+")
@@ -229,15 +239,30 @@ def _flat(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class _Cue:
-    start: int  # ms
-    end: int  # ms
-    pieces: tuple[tuple[int, str], ...]  # (word start ms, text from this word to the next)
+def _tokens(text: str, start: int, end: int, words: Sequence[tuple[int, int, int]]) -> list[Token]:
+    """A sentence's tokens: ``text`` is the sentence, ``words`` its (start ms, char start,
+    char end) relative to it. Each token runs from its word to the next word, so the
+    document's own punctuation and spacing stay between the word timestamps."""
+    if not words:
+        # No word timings: spread the sentence's words over its time by their position.
+        spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+        length = max(1, len(text))
+        words = [(start + (end - start) * a // length, a, b) for a, b in spans]
+    tokens: list[Token] = []
+    for index, (at, char_start, _) in enumerate(words):
+        last = index + 1 == len(words)
+        stop_char = len(text) if last else words[index + 1][1]
+        piece = text[0 if index == 0 else char_start : stop_char]
+        stop = end if last else max(at, words[index + 1][0])
+        flat = _flat(piece)
+        if flat:
+            tokens.append(Token(at, stop, flat, piece[-1:].isspace()))
+    return tokens
 
 
-def _cues(timeline: Timeline) -> Iterator[_Cue]:
-    """Sentence cues in the full-length audio with the words inside them."""
+def _cues(timeline: Timeline) -> Iterator[Cue]:
+    """Readable caption cues (see ``captions``) in the full-length audio, sentence by
+    sentence, with the words inside them."""
     rate = timeline.sample_rate
     for item in timeline.placed:
         sync, text = item.clip.sync, item.paragraph.text
@@ -253,16 +278,14 @@ def _cues(timeline: Timeline) -> Iterator[_Cue]:
             words = sync.words[
                 bisect_left(starts, sentence.char_start) : bisect_left(starts, sentence.char_end)
             ]
-            pieces: list[tuple[int, str]] = []
-            cursor = sentence.char_start
-            for index, word in enumerate(words):
-                stop = words[index + 1].char_start if index + 1 < len(words) else sentence.char_end
-                piece = text[cursor if index == 0 else word.char_start : stop]
-                cursor = stop
-                pieces.append((ms(item.offset + word.start_sample, rate), piece))
-            if not pieces:
-                pieces.append((start, text[sentence.char_start : sentence.char_end]))
-            yield _Cue(start, end, tuple(pieces))
+            base = sentence.char_start
+            timed = [
+                (ms(item.offset + w.start_sample, rate), w.char_start - base, w.char_end - base)
+                for w in words
+            ]
+            sentence_text = text[sentence.char_start : sentence.char_end]
+            tokens = _tokens(sentence_text, start, end, timed)
+            yield from split_cues(start, end, tokens)
 
 
 def _escape_vtt(text: str) -> str:
@@ -270,38 +293,49 @@ def _escape_vtt(text: str) -> str:
 
 
 def webvtt(timeline: Timeline) -> str:
-    """WebVTT: one cue per sentence, each later word preceded by its ``<hh:mm:ss.mmm>``."""
+    """WebVTT: readable cues (at most two lines of 42 characters, 7 s), each later word
+    preceded by its ``<hh:mm:ss.mmm>`` timestamp (karaoke)."""
     lines = ["WEBVTT", ""]
     for number, cue in enumerate(_cues(timeline), 1):
-        body = ""
         last = cue.start
-        for word_ms, piece in cue.pieces:
-            if last < word_ms < cue.end:
-                body += f"<{_clock(word_ms)}>"
-                last = word_ms
-            body += _escape_vtt(piece.replace("\n", " "))
-        lines += [str(number), f"{_clock(cue.start)} --> {_clock(cue.end)}", _flat(body), ""]
+        rows = []
+        for row in cue.lines:
+            body = ""
+            for index, token in enumerate(row):
+                if last < token.at < cue.end:
+                    body += f"<{_clock(token.at)}>"
+                    last = token.at
+                body += _escape_vtt(token.text)
+                if token.space and index + 1 < len(row):
+                    body += " "
+            rows.append(body)
+        lines += [str(number), f"{_clock(cue.start)} --> {_clock(cue.end)}", *rows, ""]
     return "\n".join(lines)
 
 
 def srt(timeline: Timeline) -> str:
-    """SRT: one cue per sentence."""
+    """SRT: the same readable cues as the WebVTT file, without word timestamps."""
     lines = []
     for number, cue in enumerate(_cues(timeline), 1):
-        text = _flat("".join(piece for _, piece in cue.pieces))
-        lines += [str(number), f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}", text, ""]
+        rows = [join(row) for row in cue.lines]
+        lines += [str(number), f"{_clock(cue.start, ',')} --> {_clock(cue.end, ',')}", *rows, ""]
     return "\n".join(lines)
 
 
 def lrc(timeline: Timeline) -> str:
-    """Enhanced LRC: a line per sentence, ``<mm:ss.xx>`` before every word."""
+    """Enhanced LRC: a line per caption cue, ``<mm:ss.xx>`` before every word and the
+    document's own text (spacing and punctuation) between the timestamps."""
     lines = [f"[ti:{_flat(timeline.document.title)}]"]
     if speaker(timeline.document):
         lines.append(f"[ar:{_flat(speaker(timeline.document))}]")
-    lines.append(f"[length:{_lrc_clock(ms(timeline.sample_count, timeline.sample_rate))[:5]}]")
+    lines.append(f"[length:{lrc_length(ms(timeline.sample_count, timeline.sample_rate))}]")
     for cue in _cues(timeline):
-        words = "".join(f"<{_lrc_clock(at)}>{_flat(piece)} " for at, piece in cue.pieces)
-        lines.append(f"[{_lrc_clock(cue.start)}]{words.rstrip()}")
+        tokens = cue.tokens
+        words = "".join(
+            f"<{lrc_clock(t.at)}>{t.text}{' ' if t.space and i + 1 < len(tokens) else ''}"
+            for i, t in enumerate(tokens)
+        )
+        lines.append(f"[{lrc_clock(cue.start)}]{words}")
     return "\n".join(lines) + "\n"
 
 
