@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.commands.common import Handler, load
-from reader.errors import ReaderError
+from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.outputs import BOOK_FORMATS, GRANULARITIES, parse_formats, slug
 from reader.sanitize import for_terminal
 
