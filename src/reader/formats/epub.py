@@ -28,7 +28,7 @@ from reader.formats.opf import (
     read_package,
     table_of_contents,
 )
-from reader.formats.xhtml import Walker, html_parser, xml_parser
+from reader.formats.xhtml import BOMB, Walker, html_parser, is_entity_bomb, xml_parser
 
 MIMETYPE = b"mimetypeapplication/epub+zip"
 ENCRYPTION = "META-INF/encryption.xml"
@@ -64,7 +64,9 @@ class EpubFormat:
             data = archive.read(path)
             try:
                 root = etree.fromstring(data, xml_parser())
-            except etree.XMLSyntaxError:
+            except etree.XMLSyntaxError as error:
+                if is_entity_bomb(error):
+                    raise ReaderError(f"{archive.name}: refused: {path} {BOMB}") from None
                 # Hand-made books are often not well-formed; HTML parsing still finds the text.
                 root = etree.fromstring(data, html_parser())
                 if root is None:

@@ -15,7 +15,15 @@ from lxml import etree
 
 from reader.errors import ReaderError
 from reader.formats.ocf import Archive, resolve
-from reader.formats.xhtml import all_text, local, parse_markup, semantic_types, xml_parser
+from reader.formats.xhtml import (
+    BOMB,
+    all_text,
+    is_entity_bomb,
+    local,
+    parse_markup,
+    semantic_types,
+    xml_parser,
+)
 
 CONTAINER = "META-INF/container.xml"
 OPF_NS = "{http://www.idpf.org/2007/opf}"
@@ -52,6 +60,8 @@ def parse_xml(archive: Archive, member: str, what: str) -> etree._Element:
     try:
         return etree.fromstring(archive.read(member), xml_parser())
     except etree.XMLSyntaxError as error:
+        if is_entity_bomb(error):
+            raise ReaderError(f"{archive.name}: refused: {what} {member} {BOMB}") from None
         raise ReaderError(
             f"{archive.name}: {what} {member} is not well-formed XML "
             f"(line {error.lineno}: {error.msg})"

@@ -34,6 +34,7 @@ _XML_PARSER_OPTIONS = {
     "remove_pis": True,
 }
 
+BOMB = "declares XML entities that expand beyond limits (an entity bomb)"
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Elements whose content starts a new block; everything else is read as running text.
 BLOCK_TAGS = frozenset(
@@ -70,13 +71,23 @@ def html_parser() -> etree.HTMLParser:
     return etree.HTMLParser(no_network=True, huge_tree=False, remove_pis=True)
 
 
+def is_entity_bomb(error: etree.XMLSyntaxError) -> bool:
+    """True when libxml2 stopped because entity declarations would expand beyond its
+    limits (billion laughs). Such a document is refused, not re-read as HTML: the HTML
+    parser would read the declarations out as text."""
+    message = str(error.msg or "").lower()
+    return "amplification" in message or "entity reference loop" in message
+
+
 def parse_markup(data: bytes) -> etree._Element:
     """An XHTML document as XML, or as HTML when it is not well-formed XML (common in
-    books made by hand). Raises ``etree.XMLSyntaxError`` only when neither parser can
-    make a tree of it."""
+    books made by hand). Raises ``etree.XMLSyntaxError`` for an entity bomb and when
+    neither parser can make a tree of it."""
     try:
         return etree.fromstring(data, xml_parser())
-    except etree.XMLSyntaxError:
+    except etree.XMLSyntaxError as error:
+        if is_entity_bomb(error):
+            raise
         root = etree.fromstring(data, html_parser())
         if root is None:
             raise
