@@ -5,6 +5,7 @@ an image with alt text, a footnote and a paragraph in another language."""
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -214,3 +215,25 @@ def epub2() -> bytes:
             ("OEBPS/images/cat.png", png()),
         ]
     )
+
+
+def large_epub(chapters: int = 20, paragraphs: int = 100) -> bytes:
+    """A book of about 1 MB of text (``chapters`` x ``paragraphs`` x ~550 characters) of
+    varied words, so that the archive itself is large too."""
+    chance = random.Random(8)
+    vocabulary = [
+        "".join(chance.choices("etaoinshrdlucmfwyp", k=chance.randint(2, 9))) for _ in range(3000)
+    ]
+    files = []
+    manifest, spine = [], []
+    for number in range(1, chapters + 1):
+        body = f"<h1>Chapter {number}</h1>" + "".join(
+            f'<p id="c{number}p{i}">{" ".join(chance.choices(vocabulary, k=90))}.</p>'
+            for i in range(paragraphs)
+        )
+        files.append((f"OEBPS/big{number}.xhtml", _xhtml3(f"Chapter {number}", body)))
+        manifest.append(
+            f'<item id="b{number}" href="big{number}.xhtml" media-type="application/xhtml+xml"/>'
+        )
+        spine.append(f'<itemref idref="b{number}"/>')
+    return epub3(extra_manifest="".join(manifest), extra_spine="".join(spine), files=tuple(files))

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from books import epub2, epub3, source, zip_bytes
+from books import epub2, epub3, large_epub, source, zip_bytes
 
 from reader.formats.base import Block
 from reader.formats.epub import FORMAT
@@ -169,3 +169,14 @@ def test_the_test_books_are_valid_epub(build: object, tmp_path: Path) -> None:
     messages = json.loads(report.read_text(encoding="utf-8"))["messages"]
     problems = [m for m in messages if m["severity"] in ("FATAL", "ERROR", "WARNING")]
     assert problems == []
+
+
+def test_a_large_book_is_read_whole() -> None:
+    """About 1 MB of text in 20 chapters (its speed is measured, not asserted)."""
+    parsed = FORMAT.parse(source(large_epub()))
+    assert len(parsed.blocks) == len(EXPECTED) + 20 * 101
+    assert [b.text for b in parsed.blocks if b.level][-1] == "Chapter 20"
+    body = [b for b in parsed.blocks if b.anchor.startswith("OEBPS/big")]
+    assert len(body) == 20 * 100
+    assert sum(len(b.text) for b in body) > 1_000_000
+    assert body[-1].anchor == "OEBPS/big20.xhtml#c20p99"
