@@ -111,7 +111,7 @@ def test_non_linear_items_follow_the_main_flow_and_other_media_are_skipped() -> 
     )
     parsed = FORMAT.parse(source(book))
     assert parsed.blocks[-1].text == "Answers at the back."
-    assert parsed.notices == ("skipped 1 spine items that are not text: OEBPS/pic.svg",)
+    assert parsed.notices == ("skipped 1 spine item, not XHTML: OEBPS/pic.svg",)
 
 
 def test_a_chapter_that_is_not_well_formed_is_read_as_html() -> None:
@@ -122,7 +122,7 @@ def test_a_chapter_that_is_not_well_formed_is_read_as_html() -> None:
     )
     parsed = FORMAT.parse(source(book))
     assert [b.text for b in parsed.blocks[-2:]] == ["Unclosed \u2014 still read", "Next"]
-    assert parsed.notices == ("1 chapters are not well-formed XHTML and were read as HTML",)
+    assert parsed.notices == ("read 1 chapter as HTML: not well-formed XHTML (OEBPS/bad.xhtml)",)
 
 
 def test_font_obfuscation_is_not_drm() -> None:

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reader.formats.base import Source
+from reader.formats.elements import same_language
 from reader.formats.html import FORMAT
-from reader.formats.xhtml import same_language
 
 
 def blocks(body: str, lang: str = "en") -> list[tuple[str, str, str]]:

@@ -23,10 +23,9 @@ from lxml import etree
 
 from reader.errors import ReaderError
 from reader.formats.base import Parsed, Source
-from reader.formats.xhtml import (
+from reader.formats.elements import (
     BOMB,
     HEADINGS,
-    Walker,
     all_text,
     html_parser,
     is_entity_bomb,
@@ -35,6 +34,7 @@ from reader.formats.xhtml import (
     local,
     xml_parser,
 )
+from reader.formats.xhtml import Walker
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),

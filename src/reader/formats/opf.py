@@ -14,8 +14,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from reader.errors import ReaderError
-from reader.formats.ocf import Archive, resolve
-from reader.formats.xhtml import (
+from reader.formats.elements import (
     BOMB,
     all_text,
     is_entity_bomb,
@@ -24,6 +23,7 @@ from reader.formats.xhtml import (
     semantic_types,
     xml_parser,
 )
+from reader.formats.ocf import Archive, resolve
 
 CONTAINER = "META-INF/container.xml"
 OPF_NS = "{http://www.idpf.org/2007/opf}"
