@@ -92,7 +92,10 @@ def _xhtml2(title: str, body: str) -> str:
     )
 
 
-def epub3(*, extra_manifest: str = "", extra_spine: str = "", files: tuple = ()) -> bytes:  # type: ignore[type-arg]
+Members = tuple[tuple[str, bytes | str], ...]
+
+
+def epub3(*, extra_manifest: str = "", extra_spine: str = "", files: Members = ()) -> bytes:
     """An EPUB 3 book: navigation document, EPUB 3 footnote markup."""
     chapter1 = CHAPTER_ONE_BODY.format(
         noteref='<a epub:type="noteref" href="#fn1" id="r1">1</a>',

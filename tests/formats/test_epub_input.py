@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -152,13 +153,13 @@ def _epubcheck() -> tuple[str, str] | None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("build", [epub3, epub2], ids=["epub3", "epub2"])
-def test_the_test_books_are_valid_epub(build: object, tmp_path: Path) -> None:
+def test_the_test_books_are_valid_epub(build: Callable[[], bytes], tmp_path: Path) -> None:
     """The books the tests read are real EPUB, as EPUBCheck sees them."""
     tools = _epubcheck()
     if tools is None:
         pytest.skip("EPUBCheck is not installed")
     book = tmp_path / "book.epub"
-    book.write_bytes(build())  # type: ignore[operator]
+    book.write_bytes(build())
     report = tmp_path / "report.json"
     java, jar = tools
     subprocess.run(

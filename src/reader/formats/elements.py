@@ -17,14 +17,6 @@ from lxml import etree
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
-_XML_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_pis": True,
-}
-
 BOMB = "declares XML entities that expand beyond limits (an entity bomb)"
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Elements whose content starts a new block; everything else is read as running text.
@@ -54,7 +46,9 @@ BACKLINK_CLASSES = frozenset({"footnote-back", "footnote-backref", "backlink"})
 
 def xml_parser() -> etree.XMLParser:
     """A hardened XML parser: no entity expansion, no network, no DTD, no huge trees."""
-    return etree.XMLParser(**_XML_PARSER_OPTIONS)  # type: ignore[arg-type]
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+    )
 
 
 def html_parser() -> etree.HTMLParser:
