@@ -62,6 +62,11 @@ CASES = {
     ),
     "entities": ("<p>a&nbsp;b&mdash;c&amp;d</p>", [("a\u00a0b\u2014c&d", P)]),
     "horizontal rule": ("<div>a<hr>b</div>", [("a", P), ("b", P)]),
+    "hidden pop-up note": (
+        '<p>x<a href="#n" role="doc-noteref"><sup>1</sup></a>.</p>'
+        '<aside id="n" role="doc-footnote" hidden="hidden">Said so.</aside><p>y</p>',
+        [("x.", P), ("y", P), ("1 Said so.", "note")],
+    ),
     "definition list": ("<dl><dt>term</dt><dd>meaning</dd></dl>", [("term", P), ("meaning", P)]),
 }
 

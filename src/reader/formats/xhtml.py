@@ -148,22 +148,11 @@ class Walker:
             self._text(entity_text(child))
             return False
         tag = local(child)
-        if not tag or tag in NEVER_READ or is_hidden(child) or is_backlink(child):
-            return False
-        if is_noteref(child):
-            return False
-        if tag not in BLOCK_TAGS and tag != "table":
-            if self._has_blocks(child):
-                self._block(child, kind, language, marker)
-                return True
-            self._buffer.append(self._inline_text(child))
+        if not tag or tag in NEVER_READ or is_noteref(child) or is_backlink(child):
             return False
         ident = child.get("id", "")
-        if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
-            label, level = self.nav[ident]
-            self._flush()
-            # The title is the table of contents' words, not the file's: no anchor.
-            self._emit(level, label, "heading", "", "")
+        # Notes are read even when hidden: books hide them for reading systems that show
+        # them as pop-ups, and their text is still the book's.
         if not self._in_note and self._is_note(child):
             self._in_note = True
             marker = self._markers.get(ident, "")
@@ -174,6 +163,19 @@ class Walker:
             finally:
                 self._in_note = False
             return True
+        if is_hidden(child):
+            return False
+        if tag not in BLOCK_TAGS and tag != "table":
+            if self._has_blocks(child):
+                self._block(child, kind, language, marker)
+                return True
+            self._buffer.append(self._inline_text(child))
+            return False
+        if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
+            label, level = self.nav[ident]
+            self._flush()
+            # The title is the table of contents' words, not the file's: no anchor.
+            self._emit(level, label, "heading", "", "")
         if self.furniture and tag in FURNITURE:
             if tag == "header":
                 self._headings_only(child, language)
