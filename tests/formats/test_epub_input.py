@@ -181,3 +181,40 @@ def test_a_large_book_is_read_whole() -> None:
     assert len(body) == 20 * 100
     assert sum(len(b.text) for b in body) > 1_000_000
     assert body[-1].anchor == "OEBPS/big20.xhtml#c20p99"
+
+
+def test_paths_are_resolved_from_the_file_that_names_them() -> None:
+    """Percent-encoded hrefs, a package document at the root, a navigation document in
+    its own folder pointing back with ``..``."""
+    container = (
+        '<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+        '<rootfiles><rootfile full-path="package.opf" '
+        'media-type="application/oebps-package+xml"/></rootfiles></container>'
+    )
+    opf = """<package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="u">
+<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:identifier id="u">x</dc:identifier>
+<dc:title>Paths</dc:title><dc:language>en</dc:language></metadata>
+<manifest>
+<item id="nav" href="Nav/nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>
+<item id="one" href="Text/chapter%20one.xhtml" media-type="application/xhtml+xml"/>
+</manifest><spine><itemref idref="one"/></spine></package>"""
+    nav = _chapter(
+        '<nav epub:type="toc"><ol><li><a href="../Text/chapter%20one.xhtml">Opening</a>'
+        '<ol><li><a href="../Text/chapter%20one.xhtml#later">Later on</a></li></ol></li></ol></nav>'
+    )
+    chapter = _chapter('<p>First words.</p><div id="later"><p>Last words.</p></div>')
+    book = zip_bytes(
+        [
+            ("META-INF/container.xml", container),
+            ("package.opf", opf),
+            ("Nav/nav.xhtml", nav),
+            ("Text/chapter one.xhtml", chapter),
+        ]
+    )
+    parsed = FORMAT.parse(source(book))
+    assert rows(parsed.blocks) == [
+        (1, "Opening", "heading", "", ""),
+        (0, "First words.", "paragraph", "", ""),
+        (2, "Later on", "heading", "", ""),
+        (0, "Last words.", "paragraph", "", "Text/chapter one.xhtml#later"),
+    ]
