@@ -5,6 +5,7 @@ an image with alt text, a footnote and a paragraph in another language."""
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
@@ -91,7 +92,10 @@ def _xhtml2(title: str, body: str) -> str:
     )
 
 
-def epub3(*, extra_manifest: str = "", extra_spine: str = "", files: tuple = ()) -> bytes:  # type: ignore[type-arg]
+Members = tuple[tuple[str, bytes | str], ...]
+
+
+def epub3(*, extra_manifest: str = "", extra_spine: str = "", files: Members = ()) -> bytes:
     """An EPUB 3 book: navigation document, EPUB 3 footnote markup."""
     chapter1 = CHAPTER_ONE_BODY.format(
         noteref='<a epub:type="noteref" href="#fn1" id="r1">1</a>',
@@ -159,6 +163,8 @@ def epub2() -> bytes:
         note='<p id="fn1" class="calibre"><a href="#r1">1</a> The footnote text.</p>',
     )
     chapter1 = chapter1.replace("<section", "<div").replace("</section>", "</div>")
+    # XHTML 1.1 has no start attribute: this list counts from 1.
+    chapter1 = chapter1.replace('<ol start="3">', "<ol>")
     chapter1 = chapter1.replace("<figure>", "<div>").replace("</figure>", "</div>")
     chapter2 = CHAPTER_TWO_BODY.replace("<section", "<div").replace("</section>", "</div>")
     ncx = """<?xml version="1.0" encoding="UTF-8"?>
@@ -212,3 +218,25 @@ def epub2() -> bytes:
             ("OEBPS/images/cat.png", png()),
         ]
     )
+
+
+def large_epub(chapters: int = 20, paragraphs: int = 100) -> bytes:
+    """A book of about 1 MB of text (``chapters`` x ``paragraphs`` x ~550 characters) of
+    varied words, so that the archive itself is large too."""
+    chance = random.Random(8)
+    vocabulary = [
+        "".join(chance.choices("etaoinshrdlucmfwyp", k=chance.randint(2, 9))) for _ in range(3000)
+    ]
+    files = []
+    manifest, spine = [], []
+    for number in range(1, chapters + 1):
+        body = f"<h1>Chapter {number}</h1>" + "".join(
+            f'<p id="c{number}p{i}">{" ".join(chance.choices(vocabulary, k=90))}.</p>'
+            for i in range(paragraphs)
+        )
+        files.append((f"OEBPS/big{number}.xhtml", _xhtml3(f"Chapter {number}", body)))
+        manifest.append(
+            f'<item id="b{number}" href="big{number}.xhtml" media-type="application/xhtml+xml"/>'
+        )
+        spine.append(f'<itemref idref="b{number}"/>')
+    return epub3(extra_manifest="".join(manifest), extra_spine="".join(spine), files=tuple(files))

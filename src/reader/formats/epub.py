@@ -19,6 +19,7 @@ from lxml import etree
 
 from reader.errors import ReaderError
 from reader.formats.base import Block, Parsed, Source
+from reader.formats.elements import BOMB, html_parser, is_entity_bomb, xml_parser
 from reader.formats.ocf import Archive
 from reader.formats.opf import (
     XHTML_TYPES,
@@ -28,7 +29,7 @@ from reader.formats.opf import (
     read_package,
     table_of_contents,
 )
-from reader.formats.xhtml import Walker, html_parser, xml_parser
+from reader.formats.xhtml import Walker
 
 MIMETYPE = b"mimetypeapplication/epub+zip"
 ENCRYPTION = "META-INF/encryption.xml"
@@ -64,7 +65,9 @@ class EpubFormat:
             data = archive.read(path)
             try:
                 root = etree.fromstring(data, xml_parser())
-            except etree.XMLSyntaxError:
+            except etree.XMLSyntaxError as error:
+                if is_entity_bomb(error):
+                    raise ReaderError(f"{archive.name}: refused: {path} {BOMB}") from None
                 # Hand-made books are often not well-formed; HTML parsing still finds the text.
                 root = etree.fromstring(data, html_parser())
                 if root is None:
@@ -80,12 +83,16 @@ class EpubFormat:
             blocks.extend(chapter)
         notices = []
         if skipped:
-            notices.append(f"skipped {len(skipped)} spine items that are not text: {skipped[0]}")
+            notices.append(f"skipped {_count(skipped, 'spine item')}, not XHTML: {skipped[0]}")
         if as_html:
             notices.append(
-                f"{len(as_html)} chapters are not well-formed XHTML and were read as HTML"
+                f"read {_count(as_html, 'chapter')} as HTML: not well-formed XHTML ({as_html[0]})"
             )
         return Parsed(tuple(blocks), package.fields, tuple(notices))
+
+
+def _count(items: list[str], noun: str) -> str:
+    return f"{len(items)} {noun}" + ("" if len(items) == 1 else "s")
 
 
 def refuse_drm(archive: Archive) -> None:

@@ -23,16 +23,18 @@ from lxml import etree
 
 from reader.errors import ReaderError
 from reader.formats.base import Parsed, Source
-from reader.formats.xhtml import (
+from reader.formats.elements import (
+    BOMB,
     HEADINGS,
-    Walker,
     all_text,
     html_parser,
+    is_entity_bomb,
     is_hidden,
     language_of,
     local,
     xml_parser,
 )
+from reader.formats.xhtml import Walker
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -84,7 +86,7 @@ class HtmlFormat:
         """The page's main content and metadata; refuses binary data with one line."""
         name = str(source.path)
         text, notices = decode(source.data, name)
-        root = _parse(text, source.data)
+        root = _parse(text, source.data, name)
         if root is None:
             raise ReaderError(f"{name}: has no HTML content to read")
         language = language_of(root)
@@ -140,13 +142,14 @@ def _declared_encoding(head: bytes) -> str:
     return "utf-8" if encoding.startswith("utf-16") else encoding
 
 
-def _parse(text: str, data: bytes) -> etree._Element | None:
+def _parse(text: str, data: bytes, name: str) -> etree._Element | None:
     """XHTML as XML when it is well-formed XML, else (and for all HTML) the HTML parser."""
     if text.lstrip().startswith("<?xml"):
         try:
             return etree.fromstring(data, xml_parser())
-        except etree.XMLSyntaxError:
-            pass
+        except etree.XMLSyntaxError as error:
+            if is_entity_bomb(error):
+                raise ReaderError(f"{name}: refused: the page {BOMB}") from None
     try:
         return etree.fromstring(text, html_parser())
     except (etree.XMLSyntaxError, ValueError):

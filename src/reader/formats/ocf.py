@@ -140,6 +140,7 @@ class Archive:
 
     def _bomb(self, member: str, size: int) -> ReaderError:
         return ReaderError(
-            f"{self.name}: refused: {member} inflates to more than {size // 1024} KiB "
-            f"(a zip bomb or a member above the {self.limits.member // 1048576} MB limit)"
+            f"{self.name}: refused: {member} inflates to {size // 1024} KiB or more "
+            f"(a zip bomb, or above the limit of {self.limits.member // 1048576} MB a file "
+            f"and {self.limits.total // 1048576} MB a book)"
         )

@@ -14,8 +14,16 @@ from urllib.parse import unquote
 from lxml import etree
 
 from reader.errors import ReaderError
+from reader.formats.elements import (
+    BOMB,
+    all_text,
+    is_entity_bomb,
+    local,
+    parse_markup,
+    semantic_types,
+    xml_parser,
+)
 from reader.formats.ocf import Archive, resolve
-from reader.formats.xhtml import all_text, local, parse_markup, semantic_types, xml_parser
 
 CONTAINER = "META-INF/container.xml"
 OPF_NS = "{http://www.idpf.org/2007/opf}"
@@ -52,6 +60,8 @@ def parse_xml(archive: Archive, member: str, what: str) -> etree._Element:
     try:
         return etree.fromstring(archive.read(member), xml_parser())
     except etree.XMLSyntaxError as error:
+        if is_entity_bomb(error):
+            raise ReaderError(f"{archive.name}: refused: {what} {member} {BOMB}") from None
         raise ReaderError(
             f"{archive.name}: {what} {member} is not well-formed XML "
             f"(line {error.lineno}: {error.msg})"
@@ -110,17 +120,18 @@ def _text(element: etree._Element) -> str:
 
 
 def _metadata(metadata: etree._Element) -> dict[str, str]:
+    # Searched at any depth: OEB-era packages wrap Dublin Core in <dc-metadata>.
     refinements: dict[tuple[str, str], str] = {}
-    for meta in metadata.iterfind("{*}meta"):
+    for meta in metadata.iter("{*}meta"):
         refines, prop = meta.get("refines", ""), meta.get("property", "")
         if refines.startswith("#") and prop:
             refinements[(refines[1:], prop)] = _text(meta)
     fields: dict[str, str] = {}
-    titles = [t for t in metadata.iterfind("{*}title") if _text(t)]
+    titles = [t for t in metadata.iter("{*}title") if _text(t)]
     main = [t for t in titles if refinements.get((t.get("id", ""), "title-type")) == "main"]
     if titles:
         fields["title"] = _text((main or titles)[0])
-    creators = [c for c in metadata.iterfind("{*}creator") if _text(c)]
+    creators = [c for c in metadata.iter("{*}creator") if _text(c)]
 
     def role(creator: etree._Element) -> str:
         return creator.get(f"{OPF_NS}role") or refinements.get((creator.get("id", ""), "role"), "")
@@ -131,10 +142,10 @@ def _metadata(metadata: etree._Element) -> dict[str, str]:
     if authors:
         fields["author"] = ", ".join(_text(c) for c in authors)
     for name in ("language", "publisher"):
-        element = next((e for e in metadata.iterfind("{*}" + name) if _text(e)), None)
+        element = next((e for e in metadata.iter("{*}" + name) if _text(e)), None)
         if element is not None:
             fields[name] = _text(element)
-    dates = [d for d in metadata.iterfind("{*}date") if _text(d)]
+    dates = [d for d in metadata.iter("{*}date") if _text(d)]
     published = [d for d in dates if d.get(f"{OPF_NS}event") == "publication"]
     if dates:
         fields["date"] = _text((published or dates)[0])

@@ -1,181 +1,41 @@
 """XHTML and HTML trees into blocks: the rules shared by EPUB chapters and web pages.
 
-Parsing is lxml's, never regular expressions. XML is parsed without entity expansion,
-without network or DTD loading and without libxml2's huge-tree mode, so an entity bomb or
-an external entity stays an inert node; a document that is not well-formed XML is read
-again with the forgiving HTML parser rather than lost. Named entity references left
-unexpanded (``&nbsp;`` under an XHTML 1.1 DOCTYPE) are mapped from the HTML entity table.
-
-Block rules: headings become heading blocks; paragraphs and other flow content become
-paragraphs; list items keep their number in ordered lists; block quotes become quotes;
-table rows are read row by row, cells joined by "; "; ``pre`` keeps its lines as code;
-images give their alt text; ``ruby`` annotations are not read twice. Footnotes and
-endnotes are taken out of the running text and returned apart as ``note`` blocks, and
-the marker that points at them is dropped from the sentence.
+Headings become heading blocks; paragraphs and other flow content become paragraphs; list
+items keep their number in ordered lists; block quotes become quotes; table rows are read
+row by row, cells joined by "; "; ``pre`` keeps its lines as code; images give their alt
+text; ``ruby`` annotations are not read twice; hidden content is not read. Footnotes and
+endnotes are taken out of the running text and come after it as ``note`` blocks, and the
+marker that pointed at them is dropped from the sentence. Text is never dropped for
+sitting between blocks: ``<div>lead<p>para</p>tail</div>`` gives three blocks.
 """
 
 from __future__ import annotations
 
-import html.entities
 from collections.abc import Iterator
 
 from lxml import etree
 
 from reader.formats.base import Block, BlockKind
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-
-_XML_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_pis": True,
-}
-
-HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
-# Elements whose content starts a new block; everything else is read as running text.
-BLOCK_TAGS = frozenset(
-    {
-        *HEADINGS,
-        *"p div section article main aside header footer nav blockquote pre ul ol li dl dt dd"
-        " table caption figure figcaption hr address details summary hgroup body center"
-        " fieldset form legend menu dialog".split(),
-    }
+from reader.formats.elements import (
+    BLOCK_TAGS,
+    FURNITURE,
+    HEADINGS,
+    NEVER_READ,
+    NOTE_CLASSES,
+    NOTE_ROLES,
+    NOTE_TYPES,
+    all_text,
+    classes,
+    entity_text,
+    is_backlink,
+    is_hidden,
+    is_noteref,
+    language_of,
+    local,
+    note_markers,
+    same_language,
+    semantic_types,
 )
-NEVER_READ = frozenset(
-    "head script style template noscript title button input select textarea option"
-    " object iframe video audio canvas embed map rt rp".split()
-)
-# Page furniture left out of a web page (never of a book chapter): navigation, site
-# headers and footers, sidebars and forms.
-FURNITURE = frozenset({"nav", "header", "footer", "aside", "form", "dialog"})
-NOTE_TYPES = frozenset(
-    {"footnote", "endnote", "rearnote", "note", "footnotes", "endnotes", "rearnotes"}
-)
-NOTE_ROLES = frozenset({"doc-footnote", "doc-endnote", "doc-endnotes", "doc-footnotes"})
-NOTE_CLASSES = frozenset({"footnote", "footnotes", "endnote", "endnotes"})
-NOTEREF_CLASSES = frozenset({"footnote-ref", "noteref", "footnote-reference", "fnref"})
-BACKLINK_CLASSES = frozenset({"footnote-back", "footnote-backref", "backlink"})
-
-
-def xml_parser() -> etree.XMLParser:
-    """A hardened XML parser: no entity expansion, no network, no DTD, no huge trees."""
-    return etree.XMLParser(**_XML_PARSER_OPTIONS)  # type: ignore[arg-type]
-
-
-def html_parser() -> etree.HTMLParser:
-    """The forgiving HTML parser, with the same hardening as :func:`xml_parser`."""
-    return etree.HTMLParser(no_network=True, huge_tree=False, remove_pis=True)
-
-
-def parse_markup(data: bytes) -> etree._Element:
-    """An XHTML document as XML, or as HTML when it is not well-formed XML (common in
-    books made by hand). Raises ``etree.XMLSyntaxError`` only when neither parser can
-    make a tree of it."""
-    try:
-        return etree.fromstring(data, xml_parser())
-    except etree.XMLSyntaxError:
-        root = etree.fromstring(data, html_parser())
-        if root is None:
-            raise
-        return root
-
-
-def all_text(element: etree._Element) -> str:
-    """Every text node under ``element``, joined (lxml's stubs type them as str or bytes)."""
-    return "".join(str(text) for text in element.itertext())
-
-
-def local(element: etree._Element) -> str:
-    """The lower-case local name of an element ("" for comments and entities)."""
-    tag = element.tag
-    if not isinstance(tag, str):
-        return ""
-    return tag.rpartition("}")[2].lower()
-
-
-def language_of(element: etree._Element) -> str:
-    """The element's own ``xml:lang`` or ``lang`` ("" when it has none)."""
-    return (element.get(XML_LANG) or element.get("lang") or "").strip()
-
-
-def same_language(first: str, second: str) -> bool:
-    """True when two BCP 47 tags name the same language for narration: the primary
-    subtags match and, when both give a region or script, so do those ("en" is "en-US",
-    "en-GB" is not "en-US")."""
-    a, b = first.lower().replace("_", "-").split("-"), second.lower().replace("_", "-").split("-")
-    if a[0] != b[0]:
-        return False
-    return len(a) == 1 or len(b) == 1 or a[1:] == b[1:]
-
-
-def semantic_types(element: etree._Element) -> set[str]:
-    """The element's ``epub:type`` and ``role`` tokens (namespaced or, from the HTML
-    parser, as a plain ``epub:type`` attribute)."""
-    raw = (element.get(EPUB_TYPE) or element.get("epub:type") or "") + " "
-    raw += element.get("role") or ""
-    return set(raw.split())
-
-
-def classes(element: etree._Element) -> set[str]:
-    """The element's class tokens, lower-cased."""
-    return set((element.get("class") or "").lower().split())
-
-
-def is_hidden(element: etree._Element) -> bool:
-    """True for content nobody sees: ``hidden``, ``aria-hidden="true"``, ``display:none``."""
-    if element.get("hidden") is not None or element.get("aria-hidden") == "true":
-        return True
-    style = (element.get("style") or "").replace(" ", "").lower()
-    return "display:none" in style
-
-
-def _fragment(href: str) -> str:
-    return href.partition("#")[2] if "#" in href else ""
-
-
-def is_noteref(element: etree._Element) -> bool:
-    """A link to a footnote: marked as one, or a short superscript link to a fragment
-    (the EPUB 2 habit: ``<sup><a href="#fn1">1</a></sup>``)."""
-    if local(element) != "a":
-        return False
-    if semantic_types(element) & {"noteref", "doc-noteref"} or classes(element) & NOTEREF_CLASSES:
-        return True
-    href = element.get("href") or ""
-    if not _fragment(href):
-        return False
-    text = all_text(element).strip()
-    parent = element.getparent()
-    in_sup = (parent is not None and local(parent) == "sup") or any(
-        local(child) == "sup" for child in element
-    )
-    return in_sup and 0 < len(text) <= 5
-
-
-def _is_backlink(element: etree._Element) -> bool:
-    return local(element) == "a" and bool(
-        semantic_types(element) & {"doc-backlink", "backlink"}
-        or classes(element) & BACKLINK_CLASSES
-    )
-
-
-def note_markers(root: etree._Element) -> dict[str, str]:
-    """The ids that note references in ``root`` point at, with each reference's marker
-    ("1", "*"), so that a note can be read with the marker its reference lost."""
-    markers: dict[str, str] = {}
-    for link in root.iter("{*}a", "a"):
-        fragment = _fragment(link.get("href") or "")
-        if fragment and is_noteref(link):
-            markers.setdefault(fragment, " ".join(all_text(link).split()))
-    return markers
-
-
-def _entity_text(node: etree._Entity) -> str:
-    name = str(node.text or "").strip("&;")
-    return html.entities.html5.get(name + ";", "")
-
 
 # Elements around which running text needs a space when flattened into one line.
 _SPACED = BLOCK_TAGS | {"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
@@ -285,25 +145,14 @@ class Walker:
     ) -> bool:
         """Read one child element; True when it was read as a block of its own."""
         if isinstance(child, etree._Entity):
-            self._text(_entity_text(child))
+            self._text(entity_text(child))
             return False
         tag = local(child)
-        if not tag or tag in NEVER_READ or is_hidden(child) or _is_backlink(child):
-            return False
-        if is_noteref(child):
-            return False
-        if tag not in BLOCK_TAGS and tag != "table":
-            if self._has_blocks(child):
-                self._block(child, kind, language, marker)
-                return True
-            self._buffer.append(self._inline_text(child))
+        if not tag or tag in NEVER_READ or is_noteref(child) or is_backlink(child):
             return False
         ident = child.get("id", "")
-        if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
-            label, level = self.nav[ident]
-            self._flush()
-            # The title is the table of contents' words, not the file's: no anchor.
-            self._emit(level, label, "heading", "", "")
+        # Notes are read even when hidden: books hide them for reading systems that show
+        # them as pop-ups, and their text is still the book's.
         if not self._in_note and self._is_note(child):
             self._in_note = True
             marker = self._markers.get(ident, "")
@@ -314,6 +163,19 @@ class Walker:
             finally:
                 self._in_note = False
             return True
+        if is_hidden(child):
+            return False
+        if tag not in BLOCK_TAGS and tag != "table":
+            if self._has_blocks(child):
+                self._block(child, kind, language, marker)
+                return True
+            self._buffer.append(self._inline_text(child))
+            return False
+        if ident in self.nav and not self._in_note and not self._starts_with_heading(child):
+            label, level = self.nav[ident]
+            self._flush()
+            # The title is the table of contents' words, not the file's: no anchor.
+            self._emit(level, label, "heading", "", "")
         if self.furniture and tag in FURNITURE:
             if tag == "header":
                 self._headings_only(child, language)
@@ -434,7 +296,7 @@ class Walker:
         for child in element:
             name = local(child)
             if isinstance(child, etree._Entity):
-                yield _entity_text(child)
+                yield entity_text(child)
             elif self._readable(child):
                 spaced = name in _SPACED and not keep_lines
                 if spaced:
@@ -450,7 +312,7 @@ class Walker:
         name = local(child)
         if not name or name in NEVER_READ or is_hidden(child):
             return False
-        return not (is_noteref(child) or _is_backlink(child))
+        return not (is_noteref(child) or is_backlink(child))
 
 
 def _integer(value: str | None, default: int) -> int:
