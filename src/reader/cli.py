@@ -12,13 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from reader.commands.cache import add_cache_command
 from reader.commands.common import Handler, Parser, add_file, megabytes
 from reader.commands.documents import add_document_commands
 from reader.commands.render import add_narration_commands
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.sanitize import for_terminal
 
-COMMANDS = ("open", "info", "export", "read", "render", "voices")
+COMMANDS = ("open", "info", "export", "read", "render", "voices", "cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     handlers: dict[str, Handler] = {}
     add_document_commands(commands, handlers)
     add_narration_commands(commands, handlers, add_file)
+    add_cache_command(commands, handlers)
 
     parser.set_defaults(handlers=handlers)
     return parser

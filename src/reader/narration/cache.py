@@ -166,6 +166,8 @@ class NarrationCache:
         except (OSError, ValueError, KeyError, TypeError):
             self.discard(key)
             return None
+        with contextlib.suppress(OSError):  # its last use, for least-recently-used eviction
+            os.utime(json_path)
         return CacheEntry(key, wav_path, rate, frames, marks)
 
     def store(self, key: str, pcm: bytes, sample_rate: int, marks: tuple[WordMark, ...]) -> None:

@@ -15,6 +15,7 @@ sample indices into each paragraph's audio (see ``reader.narration.timing``).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
@@ -24,6 +25,7 @@ from reader.document import Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
+from reader.narration.cachelimit import InUse, enforce_limit
 from reader.narration.engines import engine_for
 from reader.narration.limits import MAX_JOBS
 from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
@@ -32,6 +34,7 @@ from reader.narration.worker import WorkerPool
 
 __all__ = ["NarrationSettings", "ParagraphRenderer", "Progress", "RenderFailed"]
 
+EVICTION_INTERVAL_S = 5.0
 Progress = Callable[[int, int], None]
 
 
@@ -63,6 +66,9 @@ class ParagraphRenderer:
         self.settings = settings
         self.jobs = jobs
         self.cache = NarrationCache(cache_dir or default_cache_dir())
+        # The keys this renderer works on stay safe from eviction until it is closed.
+        self._in_use = InUse(self.cache.root)
+        self._evicted_at = 0.0
         # Fails fast, in one line, before any worker starts: an unknown or unavailable
         # engine, or a voice it does not have.
         engine, voice = engine_for(settings.voice)
@@ -88,7 +94,8 @@ class ParagraphRenderer:
         self.close()
 
     def close(self) -> None:
-        """Stop the worker processes."""
+        """Stop the worker processes and release this renderer's cache entries."""
+        self._in_use.close()
         if self._pool is not None:
             self._pool.close()
             self._pool = None
@@ -126,6 +133,7 @@ class ParagraphRenderer:
         rendered: dict[int, RenderedParagraph] = {}
         failures: dict[int, str] = {}
         missing: dict[str, list[int]] = {}
+        self._in_use.add(self.key(paragraph.text) for paragraph in paragraphs)
         for position, paragraph in enumerate(paragraphs):
             key = self.key(paragraph.text)
             entry = None if key in missing else self.cache.load(key)
@@ -166,10 +174,20 @@ class ParagraphRenderer:
             done += len(positions)
             if progress is not None:
                 progress(done, total)
+        if missing:
+            self._keep_within_limit()
         if failures:
             numbered = [(paragraphs[p].number, failures[p]) for p in sorted(failures)]
             raise RenderFailed(rendered, numbered)
         return [rendered[position] for position in range(total)]
+
+    def _keep_within_limit(self) -> None:
+        """Evict least-recently-used entries if the cache outgrew its limit (checked at
+        most every few seconds: the check lists the whole cache)."""
+        now = time.monotonic()
+        if now - self._evicted_at >= EVICTION_INTERVAL_S:
+            self._evicted_at = now
+            enforce_limit(self.cache.root)
 
     def _synthesise(
         self, paragraphs: Sequence[Paragraph], missing: dict[str, list[int]]
