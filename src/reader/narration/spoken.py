@@ -68,6 +68,8 @@ class Speakable:
         """The original offset of spoken ``offset``: exact in text spoken as written; inside
         a replaced stretch its start (its end with ``end=True``, for the end of a span)."""
         offset = min(max(offset, 0), len(self.text))
+        if offset == len(self.text):
+            return len(self.original)
         index = bisect_right([s for _, s in self.pieces], offset) - 1
         original_start, spoken_start = self.pieces[index]
         if self.same[index]:
@@ -79,6 +81,8 @@ class Speakable:
     def to_spoken(self, offset: int) -> int:
         """The spoken offset of original ``offset`` (the start of its replacement)."""
         offset = min(max(offset, 0), len(self.original))
+        if offset == len(self.original):
+            return len(self.text)
         index = bisect_right([o for o, _ in self.pieces], offset) - 1
         original_start, spoken_start = self.pieces[index]
         if self.same[index]:
@@ -89,17 +93,22 @@ class Speakable:
         return self.pieces[index + 1][0] if index + 1 < len(self.pieces) else len(self.original)
 
 
+def _words(value: int | Decimal, to: str = "cardinal") -> str:
+    # num2words writes "one thousand, two hundred": a comma an engine would pause at.
+    return str(num2words(value, lang="en", to=to)).replace(",", "")
+
+
 def _number(text: str) -> str:
     value = Decimal(text.replace(",", ""))
-    return str(num2words(value if "." in text else int(value), lang="en"))
+    return _words(value if "." in text else int(value))
 
 
 def _year(text: str) -> str:
-    return str(num2words(int(text), lang="en", to="year"))
+    return _words(int(text), "year")
 
 
 def _ordinal(text: str) -> str:
-    return str(num2words(int(text.replace(",", "")), lang="en", to="ordinal"))
+    return _words(int(text.replace(",", "")), "ordinal")
 
 
 def _money(match: re.Match[str]) -> str:
@@ -134,7 +143,7 @@ def _date(match: re.Match[str]) -> str:
 
 def _fraction(match: re.Match[str]) -> str:
     top, bottom = int(match["top"]), int(match["bottom"])
-    name = {2: "half", 4: "quarter"}.get(bottom) or str(num2words(bottom, to="ordinal"))
+    name = {2: "half", 4: "quarter"}.get(bottom) or _words(bottom, "ordinal")
     if top != 1:
         name = "halves" if bottom == 2 else name + "s"
     return f"{_number(match['top'])} {name}"
@@ -220,10 +229,18 @@ def speakable(
     for index, match in _matches(text, [re.compile(p) for p, _ in rules]):
         spell = rules[index][1] is _spell_unless_word
         replacement = match[0] if spell and shouting else rules[index][1](match)
+        if replacement == match[0]:
+            continue  # said as written (NATO): stays in the kept text around it
         add(position, text[position : match.start()], True)
-        # Keep what the replacement shares at its ends with the original exact.
-        head = _common_prefix(match[0], replacement)
-        tail = _common_prefix(match[0][head:][::-1], replacement[head:][::-1])
+        # Keep what the replacement shares at its ends with the original exact, in whole
+        # words only ("IACP" -> "I A C P" must not keep the "I" as the word "I").
+        found = match[0]
+        head = _common_prefix(found, replacement)
+        while head and found[head - 1].isalnum():
+            head -= 1
+        tail = _common_prefix(found[head:][::-1], replacement[head:][::-1])
+        while tail and found[len(found) - tail].isalnum():
+            tail -= 1
         add(match.start(), match[0][:head], True)
         middle_end = match.end() - tail
         if match.start() + head < middle_end or len(replacement) - tail > head:
