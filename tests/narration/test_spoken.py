@@ -92,6 +92,8 @@ def test_word_marks_map_back_to_the_documents_words() -> None:
     assert marks["one"] == marks["dollars"] == "$1 million"
     assert marks["I"] == "IACP" and marks["P"] == "IACP"
     assert marks["nineteen"] == "1999" and marks["ninety-nine."] == "1999."
+    million = spoken.text.index("million")
+    assert spoken.original_span(million, million + 7) == (8, 18)  # "$1 million"
 
 
 def test_to_spoken_inverts_kept_text() -> None:

@@ -78,6 +78,12 @@ class Speakable:
             return self._original_end(index)
         return original_start
 
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """The original span of spoken ``[start, end)`` (an engine's word event): a word
+        inside a replaced stretch gets the whole stretch ("million" -> "$1 million")."""
+        first = self.to_original(start)
+        return first, max(first, self.to_original(end, end=True))
+
     def to_spoken(self, offset: int) -> int:
         """The spoken offset of original ``offset`` (the start of its replacement)."""
         offset = min(max(offset, 0), len(self.original))
