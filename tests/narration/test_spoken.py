@@ -56,6 +56,10 @@ CASES = [
     ("THE END OF IT", "THE END OF IT"),
     # abbreviations
     ("Dr. Smith and Mr. Jones", "Doctor Smith and Mister Jones"),
+    ("Gen. Lee met Sen. Ross", "General Lee met Senator Ross"),
+    ("the Dr. is in", "the Dr. is in"),  # not before a name: left to the engine
+    ("Main St. and Elm", "Main St. and Elm"),  # Saint or Street: left to the engine
+    ("in Jan. 2019", "in January twenty nineteen"),
     ("the U.S. Department", "the U.S. Department"),
     ("apples, pears, etc.", "apples, pears, et cetera"),
     # left alone

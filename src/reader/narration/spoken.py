@@ -40,7 +40,7 @@ ABBREVIATIONS = {
     "Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Prof.": "Professor",
     "Gen.": "General", "Sen.": "Senator", "Rep.": "Representative", "Gov.": "Governor",
     "Lt.": "Lieutenant", "Sgt.": "Sergeant", "Capt.": "Captain", "Jr.": "Junior",
-    "Sr.": "Senior", "St.": "Saint", "vs.": "versus", "etc.": "et cetera",
+    "Sr.": "Senior", "vs.": "versus", "etc.": "et cetera",
     "e.g.": "for example", "i.e.": "that is",
 }  # fmt: skip
 CURRENCIES = {
@@ -160,6 +160,14 @@ def _spell_unless_word(match: re.Match[str]) -> str:
     return word if word in ACRONYMS or _roman(word) else " ".join(word)
 
 
+def _abbreviation_end(abbreviation: str) -> str:
+    """What must follow an abbreviation for it to be one: a title ("Dr.") comes before a
+    name, a month before a space; "etc." and the like may end a sentence."""
+    if abbreviation in {f"{m[:3]}." for m in MONTHS} | {"Sept."}:
+        return r"(?=\s)"
+    return r"(?=\s+[A-Z])" if abbreviation[0].isupper() else ""
+
+
 # A number stands alone: not inside a word, a phone number (555-1234), a time (10:30), a
 # path or a longer number; a comma or full stop after it is punctuation.
 _NUMBER_START = r"(?<![\w.,/:$£€-])"
@@ -187,7 +195,7 @@ BUILT_IN: Sequence[Rule] = (
     (rf"{_NUMBER_START}(?:1[1-9]|20)\d\d{_NUMBER_END}", lambda m: _year(m[0])),
     (rf"{_NUMBER_START}(?:\d{{1,3}}(?:,\d{{3}})+|\d{{1,15}})(?:\.\d+)?{_NUMBER_END}",
      lambda m: _number(m[0])),
-    ("|".join(re.escape(k) + (r"(?=\s)" if k[0].isupper() else "") for k in ABBREVIATIONS),
+    ("|".join(rf"\b{re.escape(k)}{_abbreviation_end(k)}" for k in ABBREVIATIONS),
      lambda m: ABBREVIATIONS[m[0]]),
     (r"\b[A-Z]{2,6}\b", _spell_unless_word),
 )  # fmt: skip
