@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.document import Document
 from reader.narration.captions import MAX_LINE, MAX_MS
@@ -136,3 +138,33 @@ def test_lrc_of_a_long_recording() -> None:
     assert out[1] == f"[length:{lrc_length(total)}]" and out[1].startswith("[length:106:")
     second = next(line for line in out if "Second" in line)
     assert second.startswith(f"[{lrc_clock(timeline.placed[1].offset)}]<106:")
+
+
+WORDS = st.lists(
+    st.text(alphabet="abcdefghij,.—", min_size=1, max_size=50).filter(lambda w: w.strip(",.—")),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORDS, st.integers(min_value=1, max_value=400))
+def test_any_sentence_gives_cues_that_fit(words: list[str], ms_per_char: int) -> None:
+    text = " ".join(words).capitalize() + "."
+    timeline = fake_timeline(text, ms_per_char=ms_per_char)
+    cues = vtt_cues(webvtt(timeline))
+    previous = 0.0
+    for start, end, rows in cues:
+        assert previous <= start < end
+        assert 1 <= len(rows) <= 2
+        for row in rows:
+            # Over 42 characters only where there is no space to break at.
+            assert len(plain(row)) <= MAX_LINE or " " not in plain(row), row
+        previous = end
+    # Over 7 s only when a single word takes longer than that to say.
+    longest_word = max(len(w) for w in text.split()) + 1
+    if longest_word * ms_per_char < MAX_MS:
+        assert all(end - start <= MAX_MS / 1000 + 1e-9 for start, end, _ in cues)
+    # Nothing lost or changed (a sentence may end without a space: "a..b").
+    shown = "".join("".join(plain(r) for r in rows) for _, _, rows in cues)
+    assert shown.replace(" ", "") == text.replace(" ", "")

@@ -246,9 +246,13 @@ def _tokens(text: str, start: int, end: int, words: Sequence[tuple[int, int, int
         stop_char = len(text) if last else words[index + 1][1]
         piece = text[0 if index == 0 else char_start : stop_char]
         stop = end if last else max(at, words[index + 1][0])
-        flat = _flat(piece)
-        if flat:
-            tokens.append(Token(at, stop, flat, piece[-1:].isspace()))
+        # White space inside a piece (a stray " ." after a word) is a place to break a
+        # line too: its parts share the word's time.
+        parts = _flat(piece).split(" ") if piece.strip() else []
+        for number, part in enumerate(parts, 1):
+            last_part = number == len(parts)
+            space = piece[-1:].isspace() if last_part else True
+            tokens.append(Token(at, stop if last_part else at, part, space))
     return tokens
 
 
@@ -324,7 +328,10 @@ def lrc(timeline: Timeline) -> str:
     for cue in _cues(timeline):
         tokens = cue.tokens
         words = "".join(
-            f"<{lrc_clock(t.at)}>{t.text}{' ' if t.space and i + 1 < len(tokens) else ''}"
+            # One timestamp per word: the parts of one piece share theirs.
+            ("" if i and t.at == tokens[i - 1].at else f"<{lrc_clock(t.at)}>")
+            + t.text
+            + (" " if t.space and i + 1 < len(tokens) else "")
             for i, t in enumerate(tokens)
         )
         lines.append(f"[{lrc_clock(cue.start)}]{words}")
