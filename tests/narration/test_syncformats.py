@@ -4,59 +4,22 @@ document's own text between word timestamps, and LRC clocks past 99 minutes."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.document import Document
-from reader.ingest import parse_text
 from reader.narration.captions import MAX_LINE, MAX_MS
 from reader.narration.syncformats import (
-    Timeline,
-    build_timeline,
     lrc,
     lrc_clock,
     lrc_length,
     srt,
     webvtt,
 )
-from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 
-RATE = 1000  # one sample a millisecond keeps the expected clocks readable
-MS_PER_CHAR = 60  # a fast reader: 42 characters in 2.5 s
-
-
-def fake_timeline(text: str, *, gap: int = 500, ms_per_char: int = MS_PER_CHAR) -> Timeline:
-    """Every paragraph of ``text`` "spoken" at ``ms_per_char``, words timed by position."""
-    document = parse_text(text, markdown=True)
-    clips = []
-    for paragraph in document.paragraphs:
-        length = len(paragraph.text)
-        words = tuple(
-            TimedUnit(
-                (w.start - paragraph.start) * ms_per_char,
-                (w.end - paragraph.start) * ms_per_char,
-                w.start - paragraph.start,
-                w.end - paragraph.start,
-                w.text,
-            )
-            for w in paragraph.words
-        )
-        sentences = tuple(
-            TimedUnit(
-                (s.start - paragraph.start) * ms_per_char,
-                (s.end - paragraph.start) * ms_per_char,
-                s.start - paragraph.start,
-                s.end - paragraph.start,
-                s.text,
-            )
-            for s in paragraph.sentences
-        )
-        sync = ParagraphSync(paragraph.index, RATE, length * ms_per_char, words, sentences)
-        clips.append(RenderedParagraph(Path(f"p{paragraph.number:03d}.wav"), sync))
-    gaps = [gap] * (len(clips) - 1) + [0]
-    stems = [f"p{p.number:03d}" for p in document.paragraphs]
-    return build_timeline(document, clips, document.paragraphs, gaps, stems)
+from .sync_helpers import fake_timeline
 
 
 def vtt_cues(text: str) -> list[tuple[float, float, list[str]]]:
@@ -175,3 +138,33 @@ def test_lrc_of_a_long_recording() -> None:
     assert out[1] == f"[length:{lrc_length(total)}]" and out[1].startswith("[length:106:")
     second = next(line for line in out if "Second" in line)
     assert second.startswith(f"[{lrc_clock(timeline.placed[1].offset)}]<106:")
+
+
+WORDS = st.lists(
+    st.text(alphabet="abcdefghij,.—", min_size=1, max_size=50).filter(lambda w: w.strip(",.—")),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(WORDS, st.integers(min_value=1, max_value=400))
+def test_any_sentence_gives_cues_that_fit(words: list[str], ms_per_char: int) -> None:
+    text = " ".join(words).capitalize() + "."
+    timeline = fake_timeline(text, ms_per_char=ms_per_char)
+    cues = vtt_cues(webvtt(timeline))
+    previous = 0.0
+    for start, end, rows in cues:
+        assert previous <= start < end
+        assert 1 <= len(rows) <= 2
+        for row in rows:
+            # Over 42 characters only where there is no space to break at.
+            assert len(plain(row)) <= MAX_LINE or " " not in plain(row), row
+        previous = end
+    # Over 7 s only when a single word takes longer than that to say.
+    longest_word = max(len(w) for w in text.split()) + 1
+    if longest_word * ms_per_char < MAX_MS:
+        assert all(end - start <= MAX_MS / 1000 + 1e-9 for start, end, _ in cues)
+    # Nothing lost or changed (a sentence may end without a space: "a..b").
+    shown = "".join("".join(plain(r) for r in rows) for _, _, rows in cues)
+    assert shown.replace(" ", "") == text.replace(" ", "")

@@ -68,35 +68,39 @@ def _clause(token: Token) -> bool:
     return token.text.endswith(CLAUSE_END)
 
 
-def _line_ok(tokens: Sequence[Token]) -> bool:
-    # A run with no space in it (one long word, a web address cut into several words by
-    # the segmenter) cannot be broken, so it may fill a line of its own whatever its length.
-    return len(join(tokens)) <= MAX_LINE or not any(t.space for t in tokens[:-1])
-
-
 def layout(tokens: Sequence[Token]) -> tuple[tuple[Token, ...], ...] | None:
     """The tokens in one line, or two balanced lines broken at a space (after clause
-    punctuation where that costs little balance); None when they do not fit."""
-    if _line_ok(tokens):
+    punctuation where that costs little balance); None when they do not fit.
+
+    A run with no space in it (one long word, a web address the segmenter cut into several
+    words) cannot be broken, so it may fill a line of its own whatever its length."""
+    # ends[i]: the length of tokens[: i + 1] as one line (a cut after token i drops the
+    # space that follows it). Prefix sums keep this linear: it runs for every cue tried.
+    ends: list[int] = []
+    total = 0
+    for index, token in enumerate(tokens):
+        total += len(token.text)
+        ends.append(total)
+        if token.space and index + 1 < len(tokens):
+            total += 1
+    spaced = [i for i in range(len(tokens) - 1) if tokens[i].space]
+    if ends[-1] <= MAX_LINE or not spaced:
         return (tuple(tokens),)
-    best: tuple[float, int] | None = None
-    for cut in range(1, len(tokens)):
-        if not tokens[cut - 1].space:
-            continue
-        first, second = tokens[:cut], tokens[cut:]
-        if not (_line_ok(first) and _line_ok(second)):
+    best: tuple[int, int] | None = None
+    for position, index in enumerate(spaced):
+        first, second = ends[index], ends[-1] - ends[index] - 1
+        # A line longer than MAX_LINE is allowed only where it has no space to break at.
+        first_ok = first <= MAX_LINE or position == 0
+        second_ok = second <= MAX_LINE or position == len(spaced) - 1
+        if not (first_ok and second_ok):
             continue
         # Balanced lines read best; a break after a comma is worth a few characters.
-        score = max(len(join(first)), len(join(second))) - (6 if _clause(tokens[cut - 1]) else 0)
+        score = max(first, second) - (6 if _clause(tokens[index]) else 0)
         if best is None or score < best[0]:
-            best = (score, cut)
+            best = (score, index + 1)
     if best is None:
         return None
     return (tuple(tokens[: best[1]]), tuple(tokens[best[1] :]))
-
-
-def _fits(tokens: Sequence[Token], start: int) -> bool:
-    return tokens[-1].stop - start <= MAX_MS and layout(tokens) is not None
 
 
 def _best_cut(tokens: Sequence[Token], first: int, stop: int) -> int:
@@ -121,7 +125,18 @@ def split_cues(start: int, end: int, tokens: Sequence[Token]) -> list[Cue]:
     while first < len(tokens):
         cue_start = start if first == 0 else tokens[first].at
         stop = first + 1
-        while stop < len(tokens) and _fits(tokens[first : stop + 1], cue_start):
+        length, spaced = len(tokens[first].text), False
+        while stop < len(tokens) and tokens[stop].stop - cue_start <= MAX_MS:
+            # The run's one-line length, kept as it grows: only runs between one and two
+            # lines long need a layout to tell whether they fit.
+            gap = tokens[stop - 1].space
+            grown = length + gap + len(tokens[stop].text)
+            spaced = spaced or gap
+            if grown > MAX_LINE and spaced:
+                too_long = grown > MAX_LINES * MAX_LINE + 1
+                if too_long or layout(tokens[first : stop + 1]) is None:
+                    break
+            length = grown
             stop += 1
         if stop < len(tokens):
             stop = _best_cut(tokens, first, stop)

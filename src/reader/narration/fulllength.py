@@ -95,8 +95,10 @@ def assemble(
             if fmt == "wav":
                 tasks.append(partial(_checked_wav, parts, rate, out, timeline.sample_count))
             elif not (fmt == "mp3" and cut):
+                # OGG takes its chapters as Vorbis comments (see chapters.vorbis_comments).
+                meta = ffmetadata(timeline, vorbis=fmt == "ogg")
                 tasks.append(
-                    encode_full_task(parts, rate, out, fmt, metadata=metadata, workdir=workdir)
+                    encode_full_task(parts, rate, out, fmt, metadata=meta, workdir=workdir)
                 )
         tasks.append(partial(with_timeline, timeline))
         for fmt in job.copies:

@@ -22,6 +22,13 @@ from typing import Any
 
 from reader.document import Document, Paragraph
 from reader.narration.captions import Cue, Token, join, split_cues
+from reader.narration.chapters import (
+    DEFAULT_MINUTES,
+    Chapter,
+    PlacedParagraph,
+    plan_chapters,
+    vorbis_comments,
+)
 from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 from reader.outline import opening_words
 
@@ -44,15 +51,6 @@ class Placed:
 
 
 @dataclass(frozen=True, slots=True)
-class Chapter:
-    """A chapter of the full-length audio, in samples."""
-
-    start: int
-    end: int
-    title: str
-
-
-@dataclass(frozen=True, slots=True)
 class Timeline:
     """The paragraphs as laid out in the full-length audio, each followed by its gap."""
 
@@ -60,6 +58,7 @@ class Timeline:
     placed: tuple[Placed, ...]
     gaps: tuple[int, ...]  # silence after each paragraph, in samples (0 after the last)
     sample_rate: int
+    chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
 
     @property
     def sample_count(self) -> int:
@@ -67,25 +66,16 @@ class Timeline:
         return self.placed[-1].end if self.placed else 0
 
     def chapters(self) -> list[Chapter]:
-        """One chapter per section when the document has headings, else per paragraph."""
-        titled = any(section.title for section in self.document.sections)
-        starts: list[tuple[int, str]] = []
-        seen: set[int] = set()
-        for item in self.placed:
-            if titled:
-                section = self.document.section_of(item.paragraph)
-                if section.index in seen:
-                    continue
-                seen.add(section.index)
-                title = section.title or self.document.title
-            else:
-                title = f"{item.paragraph.number}. {opening_words(item.paragraph.text, 6)}"
-            starts.append((item.offset, title))
-        ends = [start for start, _ in starts[1:]] + [self.sample_count]
-        return [
-            Chapter(0 if i == 0 else start, end, title)
-            for i, ((start, title), end) in enumerate(zip(starts, ends, strict=True))
-        ]
+        """At most 255 chapters: one per section when the document has sections, else
+        about ``chapter_minutes`` each (see ``chapters.plan_chapters``)."""
+        placed = [PlacedParagraph(item.paragraph, item.offset, item.end) for item in self.placed]
+        return plan_chapters(
+            self.document,
+            placed,
+            self.sample_count,
+            self.sample_rate,
+            minutes=self.chapter_minutes,
+        )
 
 
 def target_gaps(document: Document, paragraphs: Sequence[Paragraph], gap: int) -> list[int]:
@@ -111,6 +101,8 @@ def build_timeline(
     paragraphs: Sequence[Paragraph],
     gaps: Sequence[int],
     stems: Sequence[str],
+    *,
+    chapter_minutes: float = DEFAULT_MINUTES,
 ) -> Timeline:
     """Lay the paragraphs end to end, each followed by its gap."""
     placed: list[Placed] = []
@@ -119,7 +111,7 @@ def build_timeline(
         placed.append(Placed(paragraph, clip, offset, stem))
         offset += clip.sample_count + gap
     sample_rate = clips[0].sample_rate if clips else 22050
-    return Timeline(document, tuple(placed), tuple(gaps), sample_rate)
+    return Timeline(document, tuple(placed), tuple(gaps), sample_rate, chapter_minutes)
 
 
 def ms(samples: int, sample_rate: int) -> int:
@@ -254,9 +246,13 @@ def _tokens(text: str, start: int, end: int, words: Sequence[tuple[int, int, int
         stop_char = len(text) if last else words[index + 1][1]
         piece = text[0 if index == 0 else char_start : stop_char]
         stop = end if last else max(at, words[index + 1][0])
-        flat = _flat(piece)
-        if flat:
-            tokens.append(Token(at, stop, flat, piece[-1:].isspace()))
+        # White space inside a piece (a stray " ." after a word) is a place to break a
+        # line too: its parts share the word's time.
+        parts = _flat(piece).split(" ") if piece.strip() else []
+        for number, part in enumerate(parts, 1):
+            last_part = number == len(parts)
+            space = piece[-1:].isspace() if last_part else True
+            tokens.append(Token(at, stop if last_part else at, part, space))
     return tokens
 
 
@@ -332,7 +328,10 @@ def lrc(timeline: Timeline) -> str:
     for cue in _cues(timeline):
         tokens = cue.tokens
         words = "".join(
-            f"<{lrc_clock(t.at)}>{t.text}{' ' if t.space and i + 1 < len(tokens) else ''}"
+            # One timestamp per word: the parts of one piece share theirs.
+            ("" if i and t.at == tokens[i - 1].at else f"<{lrc_clock(t.at)}>")
+            + t.text
+            + (" " if t.space and i + 1 < len(tokens) else "")
             for i, t in enumerate(tokens)
         )
         lines.append(f"[{lrc_clock(cue.start)}]{words}")
@@ -370,8 +369,12 @@ def speaker(document: Document) -> str:
     return document.metadata.speaker or extra.get("author", "") or extra.get("artist", "")
 
 
-def ffmetadata(timeline: Timeline) -> str:
-    """FFMETADATA: tags (title, artist = speaker, album, date) and the chapters in ms."""
+def ffmetadata(timeline: Timeline, *, vorbis: bool = False) -> str:
+    """FFMETADATA: tags (title, artist = speaker, album, date) and the chapters in ms.
+
+    ``vorbis`` (for OGG, whose muxer drops ``[CHAPTER]`` blocks) adds the chapters as
+    ``CHAPTERnnn``/``CHAPTERnnnNAME`` tags too; other formats would keep them as stray
+    text tags, so they are asked only for OGG."""
     document, rate = timeline.document, timeline.sample_rate
     meta = document.metadata
     tags = {
@@ -381,9 +384,12 @@ def ffmetadata(timeline: Timeline) -> str:
         "date": iso_date(meta.date) if meta.date else "",
         "comment": meta.source,
     }
+    chapters = timeline.chapters()
+    if vorbis:
+        tags.update(vorbis_comments(chapters, rate))
     lines = [";FFMETADATA1"]
     lines += [f"{key}={_meta_escape(value)}" for key, value in tags.items() if value]
-    for chapter in timeline.chapters():
+    for chapter in chapters:
         lines += [
             "[CHAPTER]",
             "TIMEBASE=1/1000",
