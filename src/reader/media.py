@@ -46,8 +46,9 @@ def deadline(audio_seconds: float) -> float:
 
 def timed_out(name: str, what: str, seconds: float) -> ReaderError:
     """The one-line error for a process stopped at its deadline."""
+    shown = f"{seconds:.0f}" if seconds >= 1 else f"{seconds:g}"
     return ReaderError(
-        f"{name} took more than {seconds:.0f} s over {what} and was stopped; "
+        f"{name} took more than {shown} s over {what} and was stopped; "
         "the machine may be overloaded: try again",
         EXIT_FAILURE,
     )

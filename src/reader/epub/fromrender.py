@@ -4,15 +4,15 @@ other files as ``<base>.epub``.
 Units: as in :mod:`reader.epub.build` (sync maps in samples, clips in whole milliseconds).
 
 The book's audio is the render's own per-paragraph MP3 files, so nothing is encoded twice.
-Those files are cut frame by frame out of the full-length MP3 (``reader.narration.mp3join``)
+Those files are cut frame by frame out of the full-length MP3 (``reader.audio.mp3join``)
 with a gapless Info tag each: ffmpeg decodes exactly the paragraph's samples, lined up with
-its WAV at lag 0, so the clip times taken from the sync maps hold to the millisecond, and
-ffprobe's played length (duration less start time) is within one frame (26 ms) of the sync
-map, inside the packager's 30 ms check. At sample rates that cannot be cut this way the
-render encodes each paragraph's MP3 from its WAV instead, and those pass the same checks.
-The packager probes every supplied file and refuses one that does not fit, so a bad file is
-one clear error, never a book out of sync; ``tests/epub/test_epub_render.py`` decodes the
-book's audio and checks both facts against the WAVs.
+its WAV at lag 0, so the clip times taken from the sync maps hold to the millisecond. The
+builder reads that tag (no ffprobe) and accepts a file only when it plays exactly its sync
+map's samples; any other file is probed and refused unless it plays within 30 ms of its
+sync map, so a bad file is one clear error, never a book out of sync. At sample rates that
+cannot be cut this way the render encodes each paragraph's MP3 from its WAV instead, and
+those pass the same checks. ``tests/epub/test_epub_render.py`` decodes the book's audio and
+checks both facts against the WAVs.
 """
 
 from __future__ import annotations

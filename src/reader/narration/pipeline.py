@@ -2,9 +2,10 @@
 -> sync files, into one output folder.
 
 Safety: the folder is locked for the whole run (two renders into one folder take turns),
-temporary files left by a killed run are removed first, and every file is written under a
-temporary name and renamed, so a final name always holds a whole file. Paragraph audio comes
-from the cache, so an interrupted run continues where it stopped.
+temporary files left by a killed run are removed first (``reader.atomic`` names them all),
+and every file is written under a temporary name and renamed, so a final name always holds
+a whole file. Paragraph audio comes from the cache, so an interrupted run continues where it
+stopped.
 
 Units: ``gap_ms`` milliseconds; everything else in samples (see ``syncformats``).
 """
