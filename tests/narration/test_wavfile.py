@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.narration.wavfile import HEADER_SIZE, RIFF_LIMIT, WavWriter
+from reader.audio.wavfile import HEADER_SIZE, RIFF_LIMIT, WavWriter
 
 from .narration_helpers import ffprobe
 

@@ -22,6 +22,7 @@ from reader.atomic import atomic_path
 from reader.audio import mp3join
 from reader.audio.encode import ffmpeg_failed, run_parallel
 from reader.audio.formats import KINDS, WAV_HINT
+from reader.audio.wavfile import WavWriter
 from reader.media import deadline, feed
 
 CHUNK_FRAMES = 1 << 16
@@ -48,19 +49,17 @@ def write_full_wav(parts: Parts, sample_rate: int, out: Path) -> int:
     """Join the parts into ``out`` by streaming; returns the samples written. Needs no
     ffmpeg."""
     total = 0
-    with atomic_path(out) as temp, wave.open(str(temp), "wb") as sink:
-        sink.setnchannels(1)
-        sink.setsampwidth(2)
-        sink.setframerate(sample_rate)
+    # RF64 past 4 GiB (about 27 hours at 22.05 kHz), which a plain RIFF header cannot hold.
+    with atomic_path(out) as temp, WavWriter(temp, sample_rate) as sink:
         for wav_path, silence in parts:
             if wav_path is None:
                 for start in range(0, silence, CHUNK_FRAMES):
-                    sink.writeframesraw(b"\0\0" * min(CHUNK_FRAMES, silence - start))
+                    sink.write(b"\0\0" * min(CHUNK_FRAMES, silence - start))
                 total += silence
                 continue
             with wave.open(str(wav_path), "rb") as source:
                 while frames := source.readframes(CHUNK_FRAMES):
-                    sink.writeframesraw(frames)
+                    sink.write(frames)
                     total += len(frames) // 2
     return total
 
