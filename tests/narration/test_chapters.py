@@ -174,3 +174,27 @@ def test_players_read_the_chapters_back(tmp_path: Path, text: str) -> None:
         if fmt != "ogg":
             tags = ffprobe(out)["format"].get("tags", {})
             assert not any(key.upper().startswith("CHAPTER") for key in tags), fmt
+
+
+def test_chapter_minutes_on_the_command_line(tmp_path: Path) -> None:
+    """A plain text without sections: one chapter by default, several with a short
+    --chapter-minutes, read back from the real M4B by ffprobe."""
+    from .narration_helpers import ffprobe, run_reader
+
+    text = "\n\n".join(
+        f"Paragraph {n} is one of ten in a plain text, long enough to take a few seconds."
+        for n in range(10)
+    )
+    source = tmp_path / "plain.txt"
+    source.write_text(text + "\n", encoding="utf-8")
+    counts = []
+    for minutes in ("10", "0.1"):
+        out = tmp_path / f"out-{minutes}"
+        result = run_reader(
+            "render", str(source), "-o", str(out), "--format", "m4b",
+            "--chapter-minutes", minutes, cache=tmp_path / "cache",
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        counts.append(len(ffprobe(out / "plain.m4b")["chapters"]))
+    assert counts[0] == 1
+    assert 3 <= counts[1] <= 10

@@ -95,6 +95,12 @@ def add_narration_commands(
         help="silence between paragraphs in ms, doubled before a heading (default 600)",
     )  # fmt: skip
     render.add_argument(
+        "--chapter-minutes", type=_number(0.1, 600, "--chapter-minutes", float), default=10.0,
+        metavar="MIN",
+        help="chapter length for documents without sections (default 10); a document with "
+        "sections gets one chapter per section; at most 255 chapters either way",
+    )  # fmt: skip
+    render.add_argument(
         "--paragraphs", metavar="RANGE",
         help="for example 3-7,12 (not with --format epub: a book needs every paragraph)",
     )  # fmt: skip
@@ -188,6 +194,7 @@ def run_render(args: argparse.Namespace) -> int:
         formats=formats,
         settings=settings,
         gap_ms=args.gap,
+        chapter_minutes=args.chapter_minutes,
         jobs=args.jobs,
         progress=_ProgressBar(not args.quiet),
         granularity=args.epub_granularity,

@@ -25,6 +25,7 @@ from reader.audio.probe import probe
 from reader.audio.stream import Parts, encode_full_task, encode_mp3_chunks_task, write_full_wav
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration.chapters import DEFAULT_MINUTES
 from reader.narration.manifest import Manifest
 from reader.narration.syncformats import Timeline, build_timeline, ffmetadata, target_gaps
 from reader.narration.timing import RenderedParagraph
@@ -45,6 +46,7 @@ class Assembly:
     copies: Sequence[str]  # encoded per-paragraph copies: any of mp3, ogg, m4b
     redo: dict[str, set[str]]  # per copy format, the stems whose copy must be encoded
     jobs: int
+    chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
 
 
 def assemble(
@@ -61,7 +63,10 @@ def assemble(
     if cut:
         timeline = _framed_timeline(job, targets)
     else:
-        timeline = build_timeline(job.document, job.clips, job.paragraphs, targets, job.stems)
+        timeline = build_timeline(
+            job.document, job.clips, job.paragraphs, targets, job.stems,
+            chapter_minutes=job.chapter_minutes,
+        )  # fmt: skip
     parts = _parts(job, timeline)
     metadata = ffmetadata(timeline)
     with temporary_folder(job.folder) as workdir:
@@ -169,7 +174,10 @@ def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
         following = max(-(-end // frame), round((end + targets[index]) / frame)) * frame
         gaps.append(following - end)
         start = following
-    return build_timeline(job.document, job.clips, job.paragraphs, gaps, job.stems)
+    return build_timeline(
+        job.document, job.clips, job.paragraphs, gaps, job.stems,
+        chapter_minutes=job.chapter_minutes,
+    )  # fmt: skip
 
 
 def _parts(job: Assembly, timeline: Timeline) -> Parts:

@@ -61,6 +61,7 @@ class RenderRequest:
     progress: Progress | None = None
     cache_dir: Path | None = None
     granularity: str = "sentence"  # what a book format highlights: sentence or word
+    chapter_minutes: float = 10.0  # chapter length when the document has no sections
 
 
 @contextlib.contextmanager
@@ -190,6 +191,7 @@ def render_document(request: RenderRequest) -> str:
             copies=copies,
             redo=redo_sets(copies, stems, stale, old, folder),
             jobs=request.jobs,
+            chapter_minutes=request.chapter_minutes,
         )
         audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
         sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
