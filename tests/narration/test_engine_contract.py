@@ -73,7 +73,7 @@ def test_synthesis_gives_audio_with_ordered_marks(
     assert len(words) >= 8
     samples = [m.sample for m in words]
     assert samples == sorted(samples)
-    assert 0 <= samples[0] and samples[-1] < result.sample_count
+    assert samples[0] >= 0 and samples[-1] < result.sample_count
     for mark in words:
         assert 0 <= mark.char_start < mark.char_start + mark.char_length <= len(SENTENCE)
     assert SENTENCE[words[-1].char_start :].startswith("March")

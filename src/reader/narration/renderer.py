@@ -184,7 +184,9 @@ class ParagraphRenderer:
         # it).
         with self._pool_lock:
             if self._pool is None:
-                self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
+                self._pool = WorkerPool(
+                    self.jobs, partial(_local, self.settings, root), self.settings.voice
+                )
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
         try:

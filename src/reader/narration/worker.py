@@ -10,6 +10,11 @@ Protocol, one JSON object per line. Request: ``{"text", "key", "root", "settings
 id, or null: a worker speaks with any registered engine); reply: ``{"key", "samples"}`` or
 ``{"key", "error"}``.
 A worker stops at the end of its input, so it never outlives its parent's pipe.
+
+Start-up is hidden behind the caller's own work: ``prestart(voice, count)`` starts workers
+as soon as a command knows it will narrate (before the document is parsed), each worker
+loads its engine and voice (``python -m reader.narration.worker VOICE``) before its first
+request, and the next ``WorkerPool`` adopts them instead of starting its own.
 """
 
 from __future__ import annotations
@@ -32,13 +37,16 @@ import reader
 Result = tuple[str, int | str]
 
 
-def _serve() -> int:
+def _serve(warm: str | None) -> int:
     """The worker's loop: read requests on stdin, answer on the original stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing the engine might print can reach the reply channel
     from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
+
+    if warm is not None:
+        warm_up(warm or None)
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -55,6 +63,58 @@ def _serve() -> int:
     return 0
 
 
+def warm_up(voice: str | None) -> None:
+    """Load the engine of ``voice`` and the voice itself now, so the first paragraph does
+    not wait for them. Errors are left for the first request to report."""
+    from reader.errors import ReaderError
+    from reader.narration.engines import engine_for
+
+    try:
+        engine, local = engine_for(voice)
+        warm = getattr(engine, "warm_up", None)
+        if callable(warm):
+            warm(local)
+    except ReaderError:
+        pass
+
+
+_spares: list[tuple[str, subprocess.Popen[str]]] = []
+_spares_lock = threading.Lock()
+
+
+def _spawn(voice: str | None) -> subprocess.Popen[str]:
+    package_parent = str(Path(reader.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    return subprocess.Popen(
+        [sys.executable, "-m", "reader.narration.worker", voice or ""],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        bufsize=1,
+    )
+
+
+def prestart(voice: str | None, count: int) -> None:
+    """Start ``count`` workers for ``voice`` now; the next pool for that voice adopts
+    them. Unadopted ones end with this process (their input closes)."""
+    started = [(voice or "", _spawn(voice)) for _ in range(count)]
+    with _spares_lock:
+        _spares.extend(started)
+
+
+def _adopt(voice: str | None) -> subprocess.Popen[str] | None:
+    with _spares_lock:
+        for index, (warmed, worker) in enumerate(_spares):
+            if warmed == (voice or "") and worker.poll() is None:
+                del _spares[index]
+                return worker
+    return None
+
+
 def _reason(error: Exception) -> str:
     from reader.errors import ReaderError
 
@@ -66,30 +126,19 @@ class WorkerPool:
     runs without the GIL) and ``size - 1`` worker processes, started on first use and
     stopped by ``close``. ``local(key, text)`` synthesises in this process."""
 
-    def __init__(self, size: int, local: Callable[[str, str], int]) -> None:
+    def __init__(
+        self, size: int, local: Callable[[str, str], int], voice: str | None = None
+    ) -> None:
         self.size = size
         self.local = local
+        self.voice = voice  # workers are started warmed up for it
         self._workers: list[subprocess.Popen[str]] = []
         # One run at a time: the workers' pipes carry one conversation each.
         self._running = threading.Lock()
 
     def _start(self, count: int) -> None:
-        package_parent = str(Path(reader.__file__).resolve().parents[1])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
         while len(self._workers) < count:
-            self._workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "reader.narration.worker"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    text=True,
-                    encoding="utf-8",
-                    env=env,
-                    bufsize=1,
-                )
-            )
+            self._workers.append(_adopt(self.voice) or _spawn(self.voice))
 
     def run(
         self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
@@ -208,4 +257,4 @@ class _Feed:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(_serve(sys.argv[1] if len(sys.argv) > 1 else None))
