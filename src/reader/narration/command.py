@@ -229,7 +229,7 @@ def run_render(args: argparse.Namespace) -> int:
     from reader.narration.worker import prestart
 
     # Worker processes start (and load eSpeak) while this one parses the document.
-    prestart(args.voice, args.jobs - 1)
+    prestart(args.voice, args.jobs)
     from reader.cli import load
     from reader.narration.pipeline import RenderRequest, render_document
     from reader.narration.renderer import NarrationSettings

@@ -56,7 +56,12 @@ class ParagraphRenderer:
     so worker processes are shut down."""
 
     def __init__(
-        self, settings: NarrationSettings, cache_dir: Path | None = None, jobs: int = 1
+        self,
+        settings: NarrationSettings,
+        cache_dir: Path | None = None,
+        jobs: int = 1,
+        *,
+        in_process: bool | None = None,
     ) -> None:
         if not 1 <= jobs <= MAX_JOBS:
             raise ReaderError(f"jobs {jobs} is out of range (1 to {MAX_JOBS})")
@@ -68,6 +73,10 @@ class ParagraphRenderer:
         engine, voice = engine_for(settings.voice)
         self.engine_name = settings.engine_name
         self.engine_version = engine.version()
+        # Engines that keep process-wide state (eSpeak) speak in worker processes only, so
+        # this process stays free to check and write the results; ``in_process=True``
+        # makes one of the ``jobs`` a thread of this process instead.
+        self.in_process = not engine.capabilities.own_process if in_process is None else in_process
         self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
@@ -184,9 +193,8 @@ class ParagraphRenderer:
         # it).
         with self._pool_lock:
             if self._pool is None:
-                self._pool = WorkerPool(
-                    self.jobs, partial(_local, self.settings, root), self.settings.voice
-                )
+                local = partial(_local, self.settings, root) if self.in_process else None
+                self._pool = WorkerPool(self.jobs, local, self.settings.voice)
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
         try:

@@ -122,12 +122,13 @@ def _reason(error: Exception) -> str:
 
 
 class WorkerPool:
-    """``size`` synthesisers: the calling process itself (on a thread: eSpeak's C code
-    runs without the GIL) and ``size - 1`` worker processes, started on first use and
-    stopped by ``close``. ``local(key, text)`` synthesises in this process."""
+    """``size`` synthesisers, started on first use and stopped by ``close``: with
+    ``local(key, text)``, the calling process itself (on a thread) and ``size - 1`` worker
+    processes; without, ``size`` worker processes (engines that need a process of their
+    own, such as eSpeak: the caller then only writes and checks the results)."""
 
     def __init__(
-        self, size: int, local: Callable[[str, str], int], voice: str | None = None
+        self, size: int, local: Callable[[str, str], int] | None, voice: str | None = None
     ) -> None:
         self.size = size
         self.local = local
@@ -152,14 +153,16 @@ class WorkerPool:
     def _run(
         self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
     ) -> Iterator[Result]:
-        self._start(min(self.size, len(jobs)) - 1)
+        self._start(min(self.size, len(jobs)) - (self.local is not None))
         todo: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
         for job in jobs:
             todo.put(job)
         done: queue.SimpleQueue[tuple[str, int | str, bool]] = queue.SimpleQueue()
         stop = threading.Event()
         feed = _Feed(todo, done, stop, settings, root)
-        threads = [threading.Thread(target=feed.run_local, args=(self.local,), daemon=True)]
+        threads = []
+        if self.local is not None:
+            threads.append(threading.Thread(target=feed.run_local, args=(self.local,), daemon=True))
         threads += [
             threading.Thread(target=feed.run, args=(worker,), daemon=True)
             for worker in self._workers
