@@ -1,10 +1,11 @@
 """Rendering paragraphs to verified WAV files with word and sentence timings.
 
 ``ParagraphRenderer`` is what the terminal UI and ``reader render`` call. It looks every
-paragraph up in the content-addressed cache first; the misses are synthesised on the
-calling thread (``jobs=1``, safe from a Textual worker thread: no signals, no stdout) or in
-worker processes (``jobs>1``: eSpeak initialises once per process, so processes are the unit
-of parallelism). Nothing counts until it is read back from the cache and checked: the audio
+paragraph up in the content-addressed cache first; the misses are synthesised in ``jobs``
+worker processes (eSpeak keeps process-wide state and initialises once per process, so
+processes are the unit of parallelism; see ``reader.narration.worker``), or, for engines
+without such state, partly on a thread of the caller (safe from a Textual worker thread: no
+signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``). Nothing counts until it is read back from the cache and checked: the audio
 is non-empty, its length equals the samples synthesised, and every word has a timing, in
 order, inside the audio.
 
@@ -188,9 +189,8 @@ class ParagraphRenderer:
             return
         root = str(self.cache.root)
         self.synthesised += len(missing)
-        # Even with one job, synthesis runs on a pool thread: the calling thread only waits,
-        # so Ctrl-C lands there and not inside eSpeak's callback (where ctypes would swallow
-        # it).
+        # Synthesis never runs on the calling thread: it only waits, so Ctrl-C lands there
+        # and not inside an engine's callback (where ctypes would swallow it).
         with self._pool_lock:
             if self._pool is None:
                 local = partial(_local, self.settings, root) if self.in_process else None
