@@ -5,9 +5,10 @@ paragraph up in the content-addressed cache first; the misses are synthesised in
 worker processes (eSpeak keeps process-wide state and initialises once per process, so
 processes are the unit of parallelism; see ``reader.narration.worker``), or, for engines
 without such state, partly on a thread of the caller (safe from a Textual worker thread: no
-signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``). Nothing counts until it is read back from the cache and checked: the audio
-is non-empty, its length equals the samples synthesised, and every word has a timing, in
-order, inside the audio.
+signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``).
+Nothing counts until it is read back from the cache and checked: the audio is non-empty, its
+length equals the samples synthesised, and every word has a timing, in order, inside the
+audio.
 
 Units: rates in words per minute, pitch 0-100, volume as a factor (1.0 normal); timings are
 sample indices into each paragraph's audio (see ``reader.narration.timing``).

@@ -19,6 +19,7 @@ request, and the next ``WorkerPool`` adopts them instead of starting its own.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -80,13 +81,26 @@ def warm_up(voice: str | None) -> None:
 
 _spares: list[tuple[str, subprocess.Popen[str]]] = []
 _spares_lock = threading.Lock()
+_everyone: set[subprocess.Popen[str]] = set()  # every worker this process started
+
+
+@atexit.register
+def _end_all() -> None:
+    """Workers never outlive their parent, even one busy with a long paragraph that a
+    quitting reader no longer wants (the end of its input would only be read afterwards)."""
+    for worker in list(_everyone):
+        with contextlib.suppress(OSError):
+            worker.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(timeout=2)
+    _everyone.clear()
 
 
 def _spawn(voice: str | None) -> subprocess.Popen[str]:
     package_parent = str(Path(reader.__file__).resolve().parents[1])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    return subprocess.Popen(
+    worker = subprocess.Popen(
         [sys.executable, "-m", "reader.narration.worker", voice or ""],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
@@ -96,6 +110,8 @@ def _spawn(voice: str | None) -> subprocess.Popen[str]:
         env=env,
         bufsize=1,
     )
+    _everyone.add(worker)
+    return worker
 
 
 def prestart(voice: str | None, count: int) -> None:
@@ -210,6 +226,7 @@ def _reap(worker: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
+    _everyone.discard(worker)
 
 
 @dataclass(frozen=True, slots=True)

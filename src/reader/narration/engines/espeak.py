@@ -138,6 +138,7 @@ class _State:
         self._pcm: list[bytes] = []
         self._marks: list[WordMark] = []
         self._callback: Any = None
+        self.parent = 0  # in a pristine child: the process that waits for it
 
     def start(self) -> Any:
         if self.binding is not None:
@@ -160,6 +161,8 @@ class _State:
         return espeak
 
     def _on_synth(self, wav: Any, count: int, events: Any) -> int:
+        if self.parent and os.getppid() != self.parent:
+            return 1  # nobody waits for this text any more: stop (non-zero aborts)
         espeak = self.binding
         if count > 0:
             self._pcm.append(ctypes.string_at(wav, count * 2))
@@ -279,6 +282,7 @@ class EspeakEngine:
 
             def speak() -> bytes:
                 # In the child: choosing the voice there leaves the parent as it was.
+                state.parent = os.getppid()
                 state.configure(request.voice, rate, request.pitch, volume)
                 return state.synthesise(text)
 
