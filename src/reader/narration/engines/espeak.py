@@ -278,12 +278,13 @@ class EspeakEngine:
         rate = max(low, min(high, request.rate_wpm))
         state, volume = self._state, round(request.volume * 100)
         with state.lock:
-            state.start()
+            # Choosing the voice and parameters leaves no trace in what is synthesised later
+            # (a voice chosen after others gives the same audio: tested), so it is done here,
+            # before forking; the child inherits it and only synthesises.
+            state.configure(request.voice, rate, request.pitch, volume)
 
             def speak() -> bytes:
-                # In the child: choosing the voice there leaves the parent as it was.
                 state.parent = os.getppid()
-                state.configure(request.voice, rate, request.pitch, volume)
                 return state.synthesise(text)
 
             return unpack(run_pristine(speak))
