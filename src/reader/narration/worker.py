@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import reader
 
 Result = tuple[str, int | str]
+DEPTH = 2  # jobs waiting in each worker's pipe
 
 
 def _serve(warm: str | None) -> int:
@@ -251,28 +253,52 @@ class _Feed:
                 self.done.put((key, _reason(error), False))
 
     def run(self, worker: subprocess.Popen[str]) -> None:
-        """Hand one job at a time to ``worker`` (so the fastest worker takes the most)."""
+        """Keep ``worker`` fed: up to ``DEPTH`` jobs in its pipe, so it starts the next
+        paragraph at once instead of waiting for this thread (which may wait for the GIL
+        while the caller writes files); a small depth still lets the fastest worker take
+        the most."""
         todo, done, stop = self.todo, self.done, self.stop
         assert worker.stdin is not None and worker.stdout is not None
-        while not stop.is_set() and (job := todo.get()) is not None:
-            key, text = job
-            request = {"key": key, "text": text, "root": self.root, "settings": list(self.settings)}
-            line = ""
-            try:
-                worker.stdin.write(json.dumps(request) + "\n")
-                worker.stdin.flush()
-                line = worker.stdout.readline()
-                reply = json.loads(line) if line else {"error": "the worker process stopped"}
-            except (OSError, ValueError) as error:
-                reply = {"error": f"the worker process failed: {error}"}
-            if "samples" in reply:
-                done.put((key, int(reply["samples"]), False))
+        sent: deque[str] = deque()  # keys in the order the worker answers them
+        exhausted = False
+        while not stop.is_set() and (sent or not exhausted):
+            if not exhausted and len(sent) < DEPTH:
+                job = todo.get()
+                if job is None:
+                    exhausted = True
+                    continue
+                key, text = job
+                request = {
+                    "key": key,
+                    "text": text,
+                    "root": self.root,
+                    "settings": list(self.settings),
+                }
+                try:
+                    worker.stdin.write(json.dumps(request) + "\n")
+                    worker.stdin.flush()
+                    sent.append(key)
+                    continue
+                except OSError as error:
+                    done.put((key, f"the worker process failed: {error}", False))
+                    line = ""
             else:
-                done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
+                key = sent.popleft()
+                try:
+                    line = worker.stdout.readline()
+                    reply = json.loads(line) if line else {"error": "the worker process stopped"}
+                except (OSError, ValueError) as error:
+                    line, reply = "", {"error": f"the worker process failed: {error}"}
+                if "samples" in reply:
+                    done.put((key, int(reply["samples"]), False))
+                else:
+                    done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
             if not line:
                 # A dead worker fails the rest of its share rather than hanging the caller.
-                while (rest := todo.get()) is not None:
-                    done.put((rest[0], "the worker process stopped", False))
+                for rest in sent:
+                    done.put((rest, "the worker process stopped", False))
+                while not exhausted and (job := todo.get()) is not None:
+                    done.put((job[0], "the worker process stopped", False))
                 return
 
 
