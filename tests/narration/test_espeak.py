@@ -50,6 +50,15 @@ def test_rates_beyond_the_exact_range_are_clamped() -> None:
     assert beyond.pcm == fastest.pcm  # eSpeak's inexact fast mode is never used
 
 
+def test_other_voices_in_between_leave_no_trace() -> None:
+    text = "The quick brown fox jumps over the lazy dog, twice over."
+    first = ENGINE.synthesise(text, REQUEST)
+    ENGINE.synthesise("Guten Morgen, meine Damen und Herren.", SpeechRequest("gmw/de", 300, 70))
+    ENGINE.synthesise("Bonjour à tous.", SpeechRequest("fr", 120, 20, 1.5))
+    again = ENGINE.synthesise(text, REQUEST)
+    assert again == first
+
+
 def test_voices_are_listed_and_usable() -> None:
     voices = ENGINE.voices()
     assert any(v.language == "en-gb" and v.id == "gmw/en" for v in voices)

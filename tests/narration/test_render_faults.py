@@ -56,9 +56,9 @@ def test_voices_command(tmp_path: Path) -> None:
     result = run_reader("voices", "--language", "en", cache=tmp_path)
     assert result.returncode == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["ID", "LANGUAGE", "NAME"]
-    assert any(line.split()[:2] == ["gmw/en-US", "en-us"] for line in lines)
-    assert all(line.split()[1].startswith("en") for line in lines[1:])
+    assert lines[0].split() == ["ID", "ENGINE", "LANGUAGE", "QUALITY", "NAME"]
+    assert any(line.split()[:3] == ["espeak:gmw/en-US", "espeak", "en-us"] for line in lines)
+    assert all(line.split()[2].startswith("en") for line in lines[1:])
 
 
 def test_wav_needs_no_ffmpeg_and_mp3_names_it(tmp_path: Path) -> None:

@@ -152,7 +152,8 @@ def test_failures_are_reported_by_number(
     monkeypatch.setattr(espeak.ENGINE, "synthesise", flaky)
     progress: list[tuple[int, int]] = []
     with (
-        ParagraphRenderer(NarrationSettings(), tmp_path) as renderer,
+        # In this process, where the patched engine is (a worker would not see it).
+        ParagraphRenderer(NarrationSettings(), tmp_path, in_process=True) as renderer,
         pytest.raises(RenderFailed) as caught,
     ):
         renderer.render_many(

@@ -142,7 +142,7 @@ def run_voices(args: argparse.Namespace) -> int:
     ]
     sys.stdout.write("".join(for_terminal(line) + "\n" for line in lines))
     for problem in problems.values():
-        print(f"reader: {for_terminal(problem)}", file=sys.stderr)
+        print(f"reader: note: {for_terminal(problem)}", file=sys.stderr)
     return 0
 
 
@@ -165,6 +165,10 @@ class _ProgressBar:
 
 def run_render(args: argparse.Namespace) -> int:
     """``reader render``: paragraphs, sync maps, full-length audio and sync files."""
+    from reader.narration.worker import prestart
+
+    # Worker processes start (and load eSpeak) while this one parses the document.
+    prestart(args.voice, args.jobs)
     from reader.narration.pipeline import RenderRequest, render_document
     from reader.narration.renderer import NarrationSettings
     from reader.selection import parse_ranges

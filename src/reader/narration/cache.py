@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import os
-import secrets
 import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -65,7 +64,8 @@ def default_cache_dir() -> Path:
 
 def _temp_name(path: Path) -> Path:
     # Unique per process and call, so concurrent writers never share a temporary file.
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    # os.urandom, not secrets: secrets imports hmac and random, a cost on every start-up.
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
 
 
 def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:

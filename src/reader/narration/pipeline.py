@@ -142,8 +142,8 @@ def render_document(request: RenderRequest) -> str:
     encoded = [f for f in request.formats if f in CODECS]
     books = [f for f in request.formats if f in BOOK_FORMATS]
     copies = list(dict.fromkeys([*encoded, *(["mp3"] if books else [])]))
-    if copies or request.settings.rate_wpm > 430:
-        require(", ".join(copies) or "speech faster than 430 words per minute", WAV_HINT)
+    if copies or request.settings.stretch != 1.0:
+        require(", ".join(copies) or "speech outside the voice's exact rates", WAV_HINT)
     check_writable(folder)
     paragraphs = document.select(request.indices)
     width = max(3, len(str(len(document.paragraphs))))

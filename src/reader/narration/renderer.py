@@ -1,12 +1,14 @@
 """Rendering paragraphs to verified WAV files with word and sentence timings.
 
 ``ParagraphRenderer`` is what the terminal UI and ``reader render`` call. It looks every
-paragraph up in the content-addressed cache first; the misses are synthesised on the
-calling thread (``jobs=1``, safe from a Textual worker thread: no signals, no stdout) or in
-worker processes (``jobs>1``: eSpeak initialises once per process, so processes are the unit
-of parallelism). Nothing counts until it is read back from the cache and checked: the audio
-is non-empty, its length equals the samples synthesised, and every word has a timing, in
-order, inside the audio.
+paragraph up in the content-addressed cache first; the misses are synthesised in ``jobs``
+worker processes (eSpeak keeps process-wide state and initialises once per process, so
+processes are the unit of parallelism; see ``reader.narration.worker``), or, for engines
+without such state, partly on a thread of the caller (safe from a Textual worker thread: no
+signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``).
+Nothing counts until it is read back from the cache and checked: the audio is non-empty, its
+length equals the samples synthesised, and every word has a timing, in order, inside the
+audio.
 
 Units: rates in words per minute, pitch 0-100, volume as a factor (1.0 normal); timings are
 sample indices into each paragraph's audio (see ``reader.narration.timing``).
@@ -59,7 +61,12 @@ class ParagraphRenderer:
     so worker processes are shut down."""
 
     def __init__(
-        self, settings: NarrationSettings, cache_dir: Path | None = None, jobs: int = 1
+        self,
+        settings: NarrationSettings,
+        cache_dir: Path | None = None,
+        jobs: int = 1,
+        *,
+        in_process: bool | None = None,
     ) -> None:
         if not 1 <= jobs <= MAX_JOBS:
             raise ReaderError(f"jobs {jobs} is out of range (1 to {MAX_JOBS})")
@@ -74,6 +81,10 @@ class ParagraphRenderer:
         engine, voice = engine_for(settings.voice)
         self.engine_name = settings.engine_name
         self.engine_version = engine.version()
+        # Engines that keep process-wide state (eSpeak) speak in worker processes only, so
+        # this process stays free to check and write the results; ``in_process=True``
+        # makes one of the ``jobs`` a thread of this process instead.
+        self.in_process = not engine.capabilities.own_process if in_process is None else in_process
         self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
@@ -197,12 +208,12 @@ class ParagraphRenderer:
             return
         root = str(self.cache.root)
         self.synthesised += len(missing)
-        # Even with one job, synthesis runs on a pool thread: the calling thread only waits,
-        # so Ctrl-C lands there and not inside eSpeak's callback (where ctypes would swallow
-        # it).
+        # Synthesis never runs on the calling thread: it only waits, so Ctrl-C lands there
+        # and not inside an engine's callback (where ctypes would swallow it).
         with self._pool_lock:
             if self._pool is None:
-                self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
+                local = partial(_local, self.settings, root) if self.in_process else None
+                self._pool = WorkerPool(self.jobs, local, self.settings.voice)
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
         try:

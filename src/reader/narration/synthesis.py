@@ -87,7 +87,7 @@ def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key
     if not pcm:
         raise ReaderError("the engine produced no audio", EXIT_FAILURE)
     if settings.stretch != 1.0:
-        from reader.narration.assemble import time_stretch
+        from reader.audio.encode import time_stretch
 
         stretched = time_stretch(pcm, result.sample_rate, settings.stretch)
         scale = (len(stretched) // 2) / result.sample_count

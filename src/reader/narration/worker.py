@@ -10,10 +10,16 @@ Protocol, one JSON object per line. Request: ``{"text", "key", "root", "settings
 id, or null: a worker speaks with any registered engine); reply: ``{"key", "samples"}`` or
 ``{"key", "error"}``.
 A worker stops at the end of its input, so it never outlives its parent's pipe.
+
+Start-up is hidden behind the caller's own work: ``prestart(voice, count)`` starts workers
+as soon as a command knows it will narrate (before the document is parsed), each worker
+loads its engine and voice (``python -m reader.narration.worker VOICE``) before its first
+request, and the next ``WorkerPool`` adopts them instead of starting its own.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -22,6 +28,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,15 +37,19 @@ from typing import Any
 import reader
 
 Result = tuple[str, int | str]
+DEPTH = 2  # jobs waiting in each worker's pipe
 
 
-def _serve() -> int:
+def _serve(warm: str | None) -> int:
     """The worker's loop: read requests on stdin, answer on the original stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing the engine might print can reach the reply channel
     from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
+
+    if warm is not None:
+        warm_up(warm or None)
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -55,6 +66,73 @@ def _serve() -> int:
     return 0
 
 
+def warm_up(voice: str | None) -> None:
+    """Load the engine of ``voice`` and the voice itself now, so the first paragraph does
+    not wait for them. Errors are left for the first request to report."""
+    from reader.errors import ReaderError
+    from reader.narration.engines import engine_for
+
+    try:
+        engine, local = engine_for(voice)
+        warm = getattr(engine, "warm_up", None)
+        if callable(warm):
+            warm(local)
+    except ReaderError:
+        pass
+
+
+_spares: list[tuple[str, subprocess.Popen[str]]] = []
+_spares_lock = threading.Lock()
+_everyone: set[subprocess.Popen[str]] = set()  # every worker this process started
+
+
+@atexit.register
+def _end_all() -> None:
+    """Workers never outlive their parent, even one busy with a long paragraph that a
+    quitting reader no longer wants (the end of its input would only be read afterwards)."""
+    for worker in list(_everyone):
+        with contextlib.suppress(OSError):
+            worker.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.wait(timeout=2)
+    _everyone.clear()
+
+
+def _spawn(voice: str | None) -> subprocess.Popen[str]:
+    package_parent = str(Path(reader.__file__).resolve().parents[1])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "reader.narration.worker", voice or ""],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        bufsize=1,
+    )
+    _everyone.add(worker)
+    return worker
+
+
+def prestart(voice: str | None, count: int) -> None:
+    """Start ``count`` workers for ``voice`` now; the next pool for that voice adopts
+    them. Unadopted ones end with this process (their input closes)."""
+    started = [(voice or "", _spawn(voice)) for _ in range(count)]
+    with _spares_lock:
+        _spares.extend(started)
+
+
+def _adopt(voice: str | None) -> subprocess.Popen[str] | None:
+    with _spares_lock:
+        for index, (warmed, worker) in enumerate(_spares):
+            if warmed == (voice or "") and worker.poll() is None:
+                del _spares[index]
+                return worker
+    return None
+
+
 def _reason(error: Exception) -> str:
     from reader.errors import ReaderError
 
@@ -62,34 +140,24 @@ def _reason(error: Exception) -> str:
 
 
 class WorkerPool:
-    """``size`` synthesisers: the calling process itself (on a thread: eSpeak's C code
-    runs without the GIL) and ``size - 1`` worker processes, started on first use and
-    stopped by ``close``. ``local(key, text)`` synthesises in this process."""
+    """``size`` synthesisers, started on first use and stopped by ``close``: with
+    ``local(key, text)``, the calling process itself (on a thread) and ``size - 1`` worker
+    processes; without, ``size`` worker processes (engines that need a process of their
+    own, such as eSpeak: the caller then only writes and checks the results)."""
 
-    def __init__(self, size: int, local: Callable[[str, str], int]) -> None:
+    def __init__(
+        self, size: int, local: Callable[[str, str], int] | None, voice: str | None = None
+    ) -> None:
         self.size = size
         self.local = local
+        self.voice = voice  # workers are started warmed up for it
         self._workers: list[subprocess.Popen[str]] = []
         # One run at a time: the workers' pipes carry one conversation each.
         self._running = threading.Lock()
 
     def _start(self, count: int) -> None:
-        package_parent = str(Path(reader.__file__).resolve().parents[1])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
         while len(self._workers) < count:
-            self._workers.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "reader.narration.worker"],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    text=True,
-                    encoding="utf-8",
-                    env=env,
-                    bufsize=1,
-                )
-            )
+            self._workers.append(_adopt(self.voice) or _spawn(self.voice))
 
     def run(
         self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
@@ -103,14 +171,16 @@ class WorkerPool:
     def _run(
         self, jobs: Sequence[tuple[str, str]], settings: Sequence[object], root: str
     ) -> Iterator[Result]:
-        self._start(min(self.size, len(jobs)) - 1)
+        self._start(min(self.size, len(jobs)) - (self.local is not None))
         todo: queue.SimpleQueue[tuple[str, str] | None] = queue.SimpleQueue()
         for job in jobs:
             todo.put(job)
         done: queue.SimpleQueue[tuple[str, int | str, bool]] = queue.SimpleQueue()
         stop = threading.Event()
         feed = _Feed(todo, done, stop, settings, root)
-        threads = [threading.Thread(target=feed.run_local, args=(self.local,), daemon=True)]
+        threads = []
+        if self.local is not None:
+            threads.append(threading.Thread(target=feed.run_local, args=(self.local,), daemon=True))
         threads += [
             threading.Thread(target=feed.run, args=(worker,), daemon=True)
             for worker in self._workers
@@ -158,6 +228,7 @@ def _reap(worker: subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         worker.kill()
         worker.wait()
+    _everyone.discard(worker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,30 +253,54 @@ class _Feed:
                 self.done.put((key, _reason(error), False))
 
     def run(self, worker: subprocess.Popen[str]) -> None:
-        """Hand one job at a time to ``worker`` (so the fastest worker takes the most)."""
+        """Keep ``worker`` fed: up to ``DEPTH`` jobs in its pipe, so it starts the next
+        paragraph at once instead of waiting for this thread (which may wait for the GIL
+        while the caller writes files); a small depth still lets the fastest worker take
+        the most."""
         todo, done, stop = self.todo, self.done, self.stop
         assert worker.stdin is not None and worker.stdout is not None
-        while not stop.is_set() and (job := todo.get()) is not None:
-            key, text = job
-            request = {"key": key, "text": text, "root": self.root, "settings": list(self.settings)}
-            line = ""
-            try:
-                worker.stdin.write(json.dumps(request) + "\n")
-                worker.stdin.flush()
-                line = worker.stdout.readline()
-                reply = json.loads(line) if line else {"error": "the worker process stopped"}
-            except (OSError, ValueError) as error:
-                reply = {"error": f"the worker process failed: {error}"}
-            if "samples" in reply:
-                done.put((key, int(reply["samples"]), False))
+        sent: deque[str] = deque()  # keys in the order the worker answers them
+        exhausted = False
+        while not stop.is_set() and (sent or not exhausted):
+            if not exhausted and len(sent) < DEPTH:
+                job = todo.get()
+                if job is None:
+                    exhausted = True
+                    continue
+                key, text = job
+                request = {
+                    "key": key,
+                    "text": text,
+                    "root": self.root,
+                    "settings": list(self.settings),
+                }
+                try:
+                    worker.stdin.write(json.dumps(request) + "\n")
+                    worker.stdin.flush()
+                    sent.append(key)
+                    continue
+                except OSError as error:
+                    done.put((key, f"the worker process failed: {error}", False))
+                    line = ""
             else:
-                done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
+                key = sent.popleft()
+                try:
+                    line = worker.stdout.readline()
+                    reply = json.loads(line) if line else {"error": "the worker process stopped"}
+                except (OSError, ValueError) as error:
+                    line, reply = "", {"error": f"the worker process failed: {error}"}
+                if "samples" in reply:
+                    done.put((key, int(reply["samples"]), False))
+                else:
+                    done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
             if not line:
                 # A dead worker fails the rest of its share rather than hanging the caller.
-                while (rest := todo.get()) is not None:
-                    done.put((rest[0], "the worker process stopped", False))
+                for rest in sent:
+                    done.put((rest, "the worker process stopped", False))
+                while not exhausted and (job := todo.get()) is not None:
+                    done.put((job[0], "the worker process stopped", False))
                 return
 
 
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(_serve(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -138,6 +138,7 @@ class _State:
         self._pcm: list[bytes] = []
         self._marks: list[WordMark] = []
         self._callback: Any = None
+        self.parent = 0  # in a pristine child: the process that waits for it
 
     def start(self) -> Any:
         if self.binding is not None:
@@ -160,6 +161,8 @@ class _State:
         return espeak
 
     def _on_synth(self, wav: Any, count: int, events: Any) -> int:
+        if self.parent and os.getppid() != self.parent:
+            return 1  # nobody waits for this text any more: stop (non-zero aborts)
         espeak = self.binding
         if count > 0:
             self._pcm.append(ctypes.string_at(wav, count * 2))
@@ -275,11 +278,13 @@ class EspeakEngine:
         rate = max(low, min(high, request.rate_wpm))
         state, volume = self._state, round(request.volume * 100)
         with state.lock:
-            state.start()
+            # Choosing the voice and parameters leaves no trace in what is synthesised later
+            # (a voice chosen after others gives the same audio: tested), so it is done here,
+            # before forking; the child inherits it and only synthesises.
+            state.configure(request.voice, rate, request.pitch, volume)
 
             def speak() -> bytes:
-                # In the child: choosing the voice there leaves the parent as it was.
-                state.configure(request.voice, rate, request.pitch, volume)
+                state.parent = os.getppid()
                 return state.synthesise(text)
 
             return unpack(run_pristine(speak))
