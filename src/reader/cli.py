@@ -11,21 +11,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
 
+from reader.cliargs import ArgumentParser as _Parser
 from reader.document import Document
-from reader.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReaderError
+from reader.errors import EXIT_FAILURE, ReaderError
 from reader.sanitize import for_terminal
 
 COMMANDS = ("open", "info", "export", "read", "render", "voices")
 Handler = Callable[[argparse.Namespace], int]
-
-
-class _Parser(argparse.ArgumentParser):
-    """Argument errors as one line, like every other error."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _positive(low: int, high: int, what: str) -> Callable[[str], int]:
