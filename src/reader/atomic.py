@@ -11,7 +11,7 @@ its target is replaced and the link stays. A replaced file keeps its permission 
 where the process may set them, its owner and group; other hard links to it keep the old
 contents (the rename gives the name a new inode, which is what makes the write atomic).
 
-Temporary files are named ``.<name>.reader-tmp-<pid>-<random>``. A process killed
+Temporary files are named ``.<name>.reader.tmp-<pid>-<random>``. A process killed
 with ``kill -9`` cannot remove its own, so every write first removes those in its folder
 whose writer is gone (the pid is dead) or that have not changed for ``STALE_SECONDS``.
 """
@@ -31,9 +31,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-TEMP_MARK = ".reader-tmp-"
+# ".tmp-" inside, so globs for ".*.tmp-*" (the render folder's clean-up) find them too.
+TEMP_MARK = ".reader.tmp-"
 STALE_SECONDS = 15 * 60
-_TEMP_NAME = re.compile(r"\..*\.reader-tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
+_TEMP_NAME = re.compile(r"\..*\.reader\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
 _KINDS = {
     stat.S_IFDIR: "a folder",
     stat.S_IFIFO: "a FIFO (named pipe)",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from reader.atomic import clone_or_copy, temporary_name
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.assemble import (
@@ -91,16 +91,11 @@ def remove_leftovers(folder: Path) -> None:
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
-    """Put the cached paragraph audio at ``target`` (a hard link when possible)."""
-    with contextlib.suppress(OSError):
-        if target.exists() and source.samefile(target):
-            return
-    temp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    """Put the cached paragraph audio at ``target``: a copy (a reflink where the filesystem
+    shares blocks), never a hard link, so editing an output cannot change the cache."""
+    temp = temporary_name(target)
     try:
-        try:
-            os.link(source, temp)
-        except OSError:
-            shutil.copyfile(source, temp)
+        clone_or_copy(source, temp)
         temp.replace(target)
     finally:
         temp.unlink(missing_ok=True)
@@ -189,6 +184,7 @@ def render_document(request: RenderRequest) -> str:
             # names the others.
             clips = renderer.render_many(paragraphs, request.progress, on_rendered=write_paragraph)
             synthesised = renderer.synthesised
+            corrupt = renderer.cache.corrupt_notice()
         if len(written_paragraphs) != len(clips):
             raise ReaderError("not every paragraph was written", EXIT_FAILURE)
         rate = clips[0].sample_rate
@@ -230,4 +226,4 @@ def render_document(request: RenderRequest) -> str:
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
-    )
+    ) + (f"; {corrupt}" if corrupt else "")
