@@ -187,7 +187,6 @@ class NarrationCache:
                 or rate != data["sample_rate"]
                 or frames != data["sample_count"]
                 or frames <= 0
-                or any(e.char_start < 0 or e.char_length < 0 for e in events)
                 or any(not 0 <= e.sample <= frames for e in events)
                 or data["events_sha256"] != _events_sha256(data["events"])
                 or data["audio_sha256"] != _sha256(wav_path)
