@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reader.atomic import NotARegularFile
+from reader.sanitize import for_terminal
 from reader.settingsfile import Unreadable, locked, read_json, set_aside, write_json
 
 DATA_DIR_ENV = "READER_DATA_DIR"
@@ -265,13 +266,18 @@ class SettingsStore:
         self._loaded = Settings()  # as loaded or last saved: what this reader changed since
         self._refused = False
 
+    def _note(self, text: str) -> None:
+        # Paths and document keys come from the environment and from the file itself:
+        # escaped here, so every place that shows a notice shows it safely.
+        self.notices.append(for_terminal(text))
+
     def load(self) -> Settings:
         """The saved settings, or defaults when there are none or they are unreadable."""
         try:
             raw = read_json(self.path)
         except NotARegularFile:
             self._refused = True
-            self.notices.append(
+            self._note(
                 f"Settings file {self.path} is not a regular file; "
                 "settings are not read or saved until it is removed."
             )
@@ -291,7 +297,7 @@ class SettingsStore:
             where = f"moved to {set_aside(self.path)}"
         except OSError:
             where = "left in place"
-        self.notices.append(
+        self._note(
             f"Settings file {self.path} could not be read ({reason}); {where}, using defaults."
         )
         return Settings()
@@ -311,9 +317,7 @@ class SettingsStore:
         except (OSError, Unreadable, ValueError, RecursionError):
             where = "left in place"
         more = f" and {len(reasons) - 1} more" if len(reasons) > 1 else ""
-        self.notices.append(
-            f"Settings file {self.path}: {reasons[0]}{more}; {where}, the rest kept."
-        )
+        self._note(f"Settings file {self.path}: {reasons[0]}{more}; {where}, the rest kept.")
 
     def save(self, settings: Settings) -> None:
         """Write what changed since :meth:`load` (or the last save) into the file as it is
@@ -330,7 +334,7 @@ class SettingsStore:
                 try:
                     raw = read_json(self.path) or {}
                 except Unreadable as error:
-                    self.notices.append(
+                    self._note(
                         f"Settings file {self.path} could not be read ({error}); "
                         f"moved to {set_aside(self.path)}."
                     )
@@ -339,8 +343,10 @@ class SettingsStore:
                 write_json(self.path, raw)
         except (OSError, ValueError, RecursionError) as error:
             reason = getattr(error, "strerror", None) or str(error)
-            self.save_error = f"Settings could not be saved to {self.path} ({reason})."
-            self.notices.append(self.save_error)
+            self.save_error = for_terminal(
+                f"Settings could not be saved to {self.path} ({reason})."
+            )
+            self._note(self.save_error)
             return
         self.save_error = None
         self._loaded = _snapshot(settings)

@@ -233,3 +233,12 @@ def test_dump_is_parseable() -> None:
     settings = Settings()
     settings.remember("k", DocumentState(bookmarks=(1, 2)))
     assert parse_settings(dump_settings(settings)).document("k") == DocumentState(bookmarks=(1, 2))
+
+
+def test_notices_about_hostile_keys_are_escaped(tmp_path: Path) -> None:
+    key = "/books/\x1b]52;c;SGVsbG8=\x07\u202e.txt"
+    (tmp_path / "settings.json").write_text(json.dumps({"documents": {key: {"paragraph": -1}}}))
+    store = SettingsStore(tmp_path)
+    store.load()
+    (notice,) = store.notices
+    assert "\\x1b]52" in notice and "\x1b" not in notice and "\u202e" not in notice
