@@ -11,7 +11,7 @@ its target is replaced and the link stays. A replaced file keeps its permission 
 where the process may set them, its owner and group; other hard links to it keep the old
 contents (the rename gives the name a new inode, which is what makes the write atomic).
 
-Temporary files are named ``.<name>.reader.tmp-<pid>-<random>``. A process killed
+Temporary files are named ``.<name>.tmp-<pid>-<random>`` (:data:`TEMP_MARK`). A process killed
 with ``kill -9`` cannot remove its own, so every write first removes those in its folder
 whose writer is gone (the pid is dead) or that have not changed for ``STALE_SECONDS``.
 """
@@ -25,16 +25,17 @@ import re
 import secrets
 import shutil
 import stat
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-# ".tmp-" inside, so globs for ".*.tmp-*" (the render folder's clean-up) find them too.
-TEMP_MARK = ".reader.tmp-"
+TEMP_MARK = ".tmp-"
+"""What every temporary name holds, after a leading dot and the final name."""
 STALE_SECONDS = 15 * 60
-_TEMP_NAME = re.compile(r"\..*\.reader\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
+_TEMP_NAME = re.compile(r"\..*\.tmp-(\d+)-[0-9a-f]{8}", re.DOTALL)
 _KINDS = {
     stat.S_IFDIR: "a folder",
     stat.S_IFIFO: "a FIFO (named pipe)",
@@ -93,7 +94,8 @@ def _through_links(path: Path) -> Path:
 
 
 def temporary_name(path: Path) -> Path:
-    """A recognisable, unique temporary name next to ``path`` (see the module notes)."""
+    """A hidden name beside ``path``, unique per process and call, that
+    :func:`remove_leftovers` and :func:`remove_stale_temporaries` recognise."""
     # Cut long names by bytes so the temporary name stays within NAME_MAX (255 bytes).
     stem = os.fsdecode(os.fsencode(path.name)[:150])
     return path.with_name(f".{stem}{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
@@ -200,3 +202,40 @@ def atomic_file(
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path`` for a writer that needs a file name (ffmpeg,
+    ``wave``); when the block ends cleanly the file there replaces ``path``, otherwise it is
+    removed.
+
+    Not synced: the audio written this way is rebuilt from the narration cache if a crash
+    loses it, and syncing every paragraph file would slow a render down several times.
+    """
+    temporary = temporary_name(path)
+    try:
+        yield temporary
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def temporary_folder(parent: Path) -> Iterator[Path]:
+    """A hidden work folder inside ``parent``, removed with its contents afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=f".work{TEMP_MARK}", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove what processes killed mid-write left in ``folder``: files and work folders
+    under temporary names. Call it only where no other process is writing (under a lock)."""
+    for path in folder.glob(f".*{TEMP_MARK}*"):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

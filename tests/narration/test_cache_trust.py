@@ -71,7 +71,7 @@ def test_an_entry_without_checksums_is_stale_not_corrupt(tmp_path: Path) -> None
     cache = _stored(tmp_path)
     path = _entry_json(tmp_path)
     record = json.loads(path.read_text())
-    del record["audio_sha256"], record["events_sha256"]
+    del record["audio_sha256"], record["marks_sha256"]
     path.write_text(json.dumps(record))
     assert cache.load(KEY) is None
     assert cache.corrupt == 0

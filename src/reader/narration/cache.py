@@ -74,8 +74,8 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _events_sha256(events: list[list[object]]) -> str:
-    return hashlib.sha256(json.dumps(events, separators=(",", ":")).encode()).hexdigest()
+def _marks_sha256(marks: list[list[object]]) -> str:
+    return hashlib.sha256(json.dumps(marks, separators=(",", ":")).encode()).hexdigest()
 
 
 def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
@@ -188,7 +188,7 @@ class NarrationCache:
                 or frames != data["sample_count"]
                 or frames <= 0
                 or any(not 0 <= e.sample <= frames for e in events)
-                or data["events_sha256"] != _events_sha256(data["events"])
+                or data["marks_sha256"] != _marks_sha256(data["events"])
                 or data["audio_sha256"] != _sha256(wav_path)
             ):
                 raise ValueError("entry does not match its audio")
@@ -212,7 +212,7 @@ class NarrationCache:
             "sample_rate": sample_rate,
             "sample_count": len(pcm) // 2,
             "events": marks,
-            "events_sha256": _events_sha256(marks),
+            "marks_sha256": _marks_sha256(marks),
             "audio_sha256": _sha256(wav_path),
         }
         write_text(json_path, json.dumps(record, separators=(",", ":")))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from reader.atomic import clone_or_copy, temporary_name
+from reader.atomic import atomic_path, clone_or_copy
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.assemble import (
@@ -93,12 +93,8 @@ def remove_leftovers(folder: Path) -> None:
 def _link_or_copy(source: Path, target: Path) -> None:
     """Put the cached paragraph audio at ``target``: a copy (a reflink where the filesystem
     shares blocks), never a hard link, so editing an output cannot change the cache."""
-    temp = temporary_name(target)
-    try:
+    with atomic_path(target) as temp:
         clone_or_copy(source, temp)
-        temp.replace(target)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _write_paragraph(
