@@ -148,9 +148,10 @@ class Document:
         if self.path:
             from pathlib import PurePath
 
-            from reader.sanitize import clean_text
+            from reader.sanitize import clean_text, for_terminal
 
-            stem = clean_text(PurePath(self.path).stem)[0].replace("\n", " ").strip()
+            # for_terminal: the undecodable bytes of a file name are shown as \xNN.
+            stem = for_terminal(clean_text(PurePath(self.path).stem)[0].replace("\n", " ").strip())
             return stem or "Untitled"
         return "Untitled"
 

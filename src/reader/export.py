@@ -3,20 +3,23 @@
 The output is a title line, a location line ("Paragraphs 3 to 7 of 60"), then the
 paragraphs separated by one blank line: no decoration, no hard wrapping unless asked.
 Files are written atomically (a temporary file in the same folder, then a rename), so a
-failed or interrupted export never leaves half a file under the final name.
+failed or interrupted export never leaves half a file under the final name; only regular
+files are ever replaced (see :mod:`reader.atomic`).
 """
 
 from __future__ import annotations
 
+import os
 import textwrap
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.atomic import atomic_file
+from reader.atomic import NotARegularFile, atomic_file, writable_target
 from reader.document import Document
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.sanitize import for_terminal
 from reader.selection import describe_selection
 
 _ASCII_MAP = str.maketrans(
@@ -77,7 +80,11 @@ class ExportOptions:
 
 def export_text(document: Document, indices: Sequence[int], options: ExportOptions) -> str:
     """The plain text of the chosen paragraphs, ending in one newline."""
-    lines = [document.title, describe_selection(list(indices), len(document.paragraphs))]
+    # The title may be a file name: its undecodable bytes are written as \xNN escapes.
+    lines = [
+        for_terminal(document.title),
+        describe_selection(list(indices), len(document.paragraphs)),
+    ]
     blocks = ["\n".join(lines)]
     for index in indices:
         paragraph = document.paragraphs[index]
@@ -94,24 +101,33 @@ def export_text(document: Document, indices: Sequence[int], options: ExportOptio
 def write_atomically(path: Path, text: str, *, force: bool) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename.
 
-    Refuses to replace an existing file unless ``force``; the rename is atomic, so readers
-    see either the old file or the whole new one.
+    Refuses to replace an existing file unless ``force``, and never replaces anything but
+    a regular file (devices, FIFOs, sockets, links to them), even with ``force``; a
+    symbolic link to a regular file is written through. A replaced file keeps its mode
+    and owner (see :mod:`reader.atomic`). Readers see the old file or the whole new one.
     """
-    if path.is_dir():
-        raise ReaderError(f"{path}: is a folder; give a file name for the export")
-    if path.exists() and not force:
+    try:
+        target = writable_target(path)
+    except NotARegularFile as error:
+        raise ReaderError(
+            f"{path}: {error.strerror}; export only writes regular files, give another name"
+        ) from None
+    if target.exists() and not force:
         raise ReaderError(f"{path}: already exists; use --force to replace it")
-    folder = path.parent if str(path.parent) else Path()
+    folder = target.parent if str(target.parent) else Path()
     if not folder.is_dir():
         raise ReaderError(f"{folder}: no such folder; create it first")
 
     def refuse_if_created_meanwhile() -> None:
-        if not force and path.exists():
+        if not force and os.path.lexists(target):
             raise ReaderError(f"{path}: already exists; use --force to replace it")
 
     try:
         with atomic_file(path, before_replace=refuse_if_created_meanwhile) as handle:
-            handle.write(text.encode("utf-8"))
+            # A file name's undecodable bytes (surrogate escapes) go back out as those bytes.
+            handle.write(text.encode("utf-8", "surrogateescape"))
+    except NotARegularFile as error:  # replaced by a device or FIFO since the check
+        raise ReaderError(f"{path}: {error.strerror}; give another name") from None
     except OSError as error:
         raise ReaderError(
             f"{path}: could not be written ({error.strerror})", EXIT_FAILURE

@@ -2,7 +2,9 @@
 
 It only ever appends lines to its output, never moves the cursor or colours text, so it
 works with every screen reader and braille display, and with pipes (scriptable). Commands
-are read a line at a time; the end of input ends the session cleanly.
+are read a line at a time; the end of input ends the session cleanly. Whatever was typed
+is echoed only through :func:`reader.sanitize.for_terminal`, so a pasted escape sequence
+is shown, never obeyed.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TextIO
 from reader.document import Document
 from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
+from reader.sanitize import for_terminal
 from reader.selection import parse_number, search_indices
 
 PROMPT = "reader> "
@@ -88,7 +91,7 @@ class LineReader:
         elif lowered in ("h", "?", "help"):
             self.write(HELP + "\n")
         else:
-            self.write(f"Unknown command {command!r}; type h for help\n")
+            self.write(f"Unknown command {for_terminal(repr(command))}; type h for help\n")
         return True
 
     def _move(self, target: int) -> None:
@@ -109,7 +112,7 @@ class LineReader:
         start = (self.current + 1) % self.count
         found = next(iter(search_indices(self.document, words, start)), None)
         if found is None:
-            self.write(f"Not found: {words}\n")
+            self.write(f"Not found: {for_terminal(words)}\n")
             return
         if found <= self.current:
             self.write("Search wrapped to the start\n")
@@ -133,7 +136,7 @@ class LineReader:
         write_atomically(
             path, export_text(self.document, [self.current], ExportOptions()), force=force
         )
-        self.write(f"Paragraph {self.current + 1} written to {path}\n")
+        self.write(f"Paragraph {self.current + 1} written to {for_terminal(str(path))}\n")
 
 
 def run_line_reader(

@@ -1,13 +1,22 @@
-"""`reader info`: a document's metadata and numbered outline, as text or JSON."""
+"""`reader info`: a document's metadata and numbered outline, as text or JSON.
+
+The JSON is printed to a terminal as often as to a program: every character that
+:func:`reader.sanitize.for_terminal` would not print as itself (C1 controls, bidi
+overrides, the undecodable bytes of a file name) is written as a JSON ``\\uXXXX`` escape,
+so the terminal sees only plain characters and a JSON reader still gets the exact value.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reader.document import Document
+from reader.sanitize import for_terminal
 
 OPENING_WORDS = 8
+_NOT_PLAIN = re.compile("[^\x20-\x7e\n]")
 
 
 def opening_words(text: str, count: int = OPENING_WORDS) -> str:
@@ -49,8 +58,14 @@ def outline_data(document: Document) -> dict[str, Any]:
 
 
 def outline_json(document: Document) -> str:
-    """The outline as indented JSON."""
-    return json.dumps(outline_data(document), ensure_ascii=False, indent=2) + "\n"
+    """The outline as indented JSON, safe to print to a terminal."""
+    text = json.dumps(outline_data(document), ensure_ascii=False, indent=2) + "\n"
+    return _NOT_PLAIN.sub(_json_escape, text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return char if for_terminal(char) == char else f"\\u{ord(char):04x}"
 
 
 def outline_text(document: Document) -> str:

@@ -40,14 +40,22 @@ def clean_text(text: str) -> tuple[str, int]:
 
 
 def for_terminal(text: str) -> str:
-    """A single printable line: controls shown as ``\\xNN`` escapes, newlines as ``\\n``."""
+    """A single printable line: controls shown as ``\\xNN`` escapes, newlines as ``\\n``.
+
+    File-name bytes that are not UTF-8 (surrogate escapes, as ``os.fsdecode`` gives) are
+    shown as the byte they stand for (``\\xe9``), so any name can be printed and told apart.
+    """
     out = []
     for char in text:
         code = ord(char)
         if char == "\n":
             out.append("\\n")
-        elif code < 0x20 or 0x7F <= code <= 0x9F or _CONTROL.fullmatch(char):
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029" or _CONTROL.match(char):
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04x}")
         else:
             out.append(char)
     return "".join(out)

@@ -6,23 +6,29 @@ Units: positions are 0-based paragraph indices plus a paragraph-local character 
 text-size level shown to people.
 
 Everything lives in one JSON file under ``platformdirs.user_data_dir("reader")`` (or the
-folder named by ``READER_DATA_DIR``, which tests use). Writes go through a temporary file
-and a rename, so a crash never leaves half a file. A file that cannot be read is set aside
-(renamed with a ``.corrupt-<time>`` suffix) and reported in one line; the reader then
-starts from defaults instead of crashing. No Textual here: the terminal UI only calls this.
+folder named by ``READER_DATA_DIR``, which tests use); :mod:`reader.settingsfile` reads,
+locks and writes it. Several readers can run at once: a save re-reads the file under a
+lock and writes back only what this reader changed since it loaded (per preference, per
+key binding, per document), so two windows never erase each other's places.
+
+What cannot be read is set aside (``settings.json.corrupt-<time>``) and reported in one
+line: one bad document entry, or a bad ``preferences`` or ``keymap``, alone, the rest
+kept; the whole file only when it is not a JSON object at all. A failed save is reported
+too (``save_error``), never raised. No Textual here: the terminal UI only calls this.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from reader.atomic import atomic_file
+from reader.atomic import NotARegularFile
 from reader.narration.limits import DEFAULT_RATE_WPM, MAX_RATE_WPM, MIN_RATE_WPM
+from reader.sanitize import for_terminal
+from reader.settingsfile import Unreadable, locked, read_json, set_aside, write_json
 
 DATA_DIR_ENV = "READER_DATA_DIR"
 SETTINGS_FILE = "settings.json"
@@ -160,43 +166,95 @@ def _document(raw: Any) -> DocumentState:
     )
 
 
-def parse_settings(text: str) -> Settings:
-    """Settings from the file's text; :class:`CorruptSettings` when it is not valid."""
+def _units(raw: dict[str, Any]) -> tuple[Settings, dict[str, Any], list[str]]:
+    """The settings in ``raw`` and, in the same shape, the parts that are not valid, with
+    the reasons: a bad part never costs the others."""
+    settings, bad, reasons = Settings(), {}, []
     try:
-        raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise CorruptSettings(f"not valid JSON ({error})") from None
-    if not isinstance(raw, dict):
-        raise CorruptSettings("the file must hold a JSON object")
+        settings.preferences = _preferences(raw.get("preferences", {}))
+    except CorruptSettings as error:
+        bad["preferences"], reasons = raw["preferences"], [f"preferences: {error}"]
     keymap = raw.get("keymap", {})
-    if not isinstance(keymap, dict) or not all(
+    if isinstance(keymap, dict) and all(
         isinstance(k, str) and isinstance(v, str) for k, v in keymap.items()
     ):
-        raise CorruptSettings('keymap must map binding ids to keys, e.g. {"next": "n,down"}')
+        settings.keymap = dict(keymap)
+    else:
+        bad["keymap"] = keymap
+        reasons.append('keymap must map binding ids to keys, e.g. {"next": "n,down"}')
     documents = raw.get("documents", {})
     if not isinstance(documents, dict):
-        raise CorruptSettings("documents must be an object")
-    return Settings(
-        preferences=_preferences(raw.get("preferences", {})),
-        keymap=dict(keymap),
-        documents={str(k): _document(v) for k, v in documents.items()},
-    )
+        bad["documents"] = documents
+        reasons.append("documents must be an object")
+        documents = {}
+    for key, entry in documents.items():
+        try:
+            settings.documents[key] = _document(entry)
+        except CorruptSettings as error:
+            bad.setdefault("documents", {})[key] = entry
+            reasons.append(f"the entry for {key}: {error}")
+    return settings, bad, reasons
+
+
+def parse_settings(text: str) -> Settings:
+    """Settings from the file's text; :class:`CorruptSettings` when any part is not valid."""
+    try:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise CorruptSettings(f"not valid JSON ({type(error).__name__})") from None
+    if not isinstance(raw, dict):
+        raise CorruptSettings("the file must hold a JSON object")
+    settings, _bad, reasons = _units(raw)
+    if reasons:
+        raise CorruptSettings(reasons[0])
+    return settings
+
+
+def _entry(state: DocumentState) -> dict[str, Any]:
+    entry = asdict(state)
+    entry["bookmarks"] = list(state.bookmarks)
+    return entry
 
 
 def dump_settings(settings: Settings) -> str:
     """The file's text for ``settings`` (stable key order, readable by people)."""
-    documents = {}
-    for key, state in settings.documents.items():
-        entry = asdict(state)
-        entry["bookmarks"] = list(state.bookmarks)
-        documents[key] = entry
     payload = {
         "version": FORMAT_VERSION,
         "preferences": asdict(settings.preferences),
         "keymap": settings.keymap,
-        "documents": documents,
+        "documents": {key: _entry(state) for key, state in settings.documents.items()},
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+
+
+def _snapshot(settings: Settings) -> Settings:
+    # Preferences and DocumentState are frozen: copying the containers is enough.
+    return Settings(settings.preferences, dict(settings.keymap), dict(settings.documents))
+
+
+def _section(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    section = raw.get(name)
+    if not isinstance(section, dict):
+        section = raw[name] = {}
+    return section
+
+
+def _merge(raw: dict[str, Any], before: Settings, now: Settings) -> None:
+    """Write into ``raw`` (the file as it is now) only what changed from ``before`` to
+    ``now`` in this reader; everything else, other readers' saves included, stays."""
+    old_prefs, new_prefs = asdict(before.preferences), asdict(now.preferences)
+    changed = {k: v for k, v in new_prefs.items() if old_prefs[k] != v}
+    if changed or "preferences" not in raw:
+        _section(raw, "preferences").update(changed or new_prefs)
+    keymap = _section(raw, "keymap")
+    for binding in before.keymap.keys() - now.keymap.keys():
+        keymap.pop(binding, None)
+    keymap.update({k: v for k, v in now.keymap.items() if before.keymap.get(k) != v})
+    documents = _section(raw, "documents")
+    for key, state in now.documents.items():
+        if before.documents.get(key) != state:
+            documents[key] = _entry(state)
+    raw["version"] = FORMAT_VERSION
 
 
 class SettingsStore:
@@ -206,42 +264,91 @@ class SettingsStore:
         self.directory = directory if directory is not None else data_dir()
         self.path = self.directory / SETTINGS_FILE
         self.notices: list[str] = []
+        self.save_error: str | None = None  # why the last save failed; None after success
+        self._loaded = Settings()  # as loaded or last saved: what this reader changed since
+        self._refused = False
+
+    def _note(self, text: str) -> None:
+        # Paths and document keys come from the environment and from the file itself:
+        # escaped here, so every place that shows a notice shows it safely.
+        self.notices.append(for_terminal(text))
 
     def load(self) -> Settings:
         """The saved settings, or defaults when there are none or they are unreadable."""
         try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+            raw = read_json(self.path)
+        except NotARegularFile:
+            self._refused = True
+            self._note(
+                f"Settings file {self.path} is not a regular file; "
+                "settings are not read or saved until it is removed."
+            )
             return Settings()
-        except (OSError, UnicodeDecodeError) as error:
-            return self._set_aside(str(error))
-        try:
-            return parse_settings(text)
-        except CorruptSettings as error:
-            return self._set_aside(str(error))
+        except (OSError, Unreadable) as error:
+            return self._set_aside_file(getattr(error, "strerror", None) or str(error))
+        if raw is None:
+            return Settings()
+        settings, bad, reasons = _units(raw)
+        if bad:
+            self._set_aside_parts(bad, reasons)
+        self._loaded = _snapshot(settings)
+        return settings
 
-    def _set_aside(self, reason: str) -> Settings:
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+    def _set_aside_file(self, reason: str) -> Settings:
         try:
-            self.path.replace(aside)
-            where = f"moved to {aside.name}"
+            where = f"moved to {set_aside(self.path)}"
         except OSError:
             where = "left in place"
-        self.notices.append(
+        self._note(
             f"Settings file {self.path} could not be read ({reason}); {where}, using defaults."
         )
         return Settings()
 
-    def save(self, settings: Settings) -> None:
-        """Write atomically (temporary file in the same folder, then rename).
+    def _set_aside_parts(self, bad: dict[str, Any], reasons: list[str]) -> None:
+        try:
+            with locked(self.path):
+                raw = read_json(self.path) or {}
+                for name, value in bad.items():
+                    if name != "documents" or not isinstance(raw.get(name), dict):
+                        raw.pop(name, None)
+                        continue
+                    for key in value:
+                        raw[name].pop(key, None)
+                where = f"moved to {set_aside(self.path, bad)}"
+                write_json(self.path, raw)
+        except (OSError, Unreadable, ValueError, RecursionError):
+            where = "left in place"
+        more = f" and {len(reasons) - 1} more" if len(reasons) > 1 else ""
+        self._note(f"Settings file {self.path}: {reasons[0]}{more}; {where}, the rest kept.")
 
-        Failure to save is reported as a notice, never raised: losing a reading position
-        must not crash the reader.
+    def save(self, settings: Settings) -> None:
+        """Write what changed since :meth:`load` (or the last save) into the file as it is
+        now, under the lock.
+
+        Failure to save is reported as a notice and in ``save_error``, never raised:
+        losing a reading position must not crash the reader.
         """
         try:
+            if self._refused:
+                raise OSError(0, "it is not a regular file")
             self.directory.mkdir(parents=True, exist_ok=True)
-            with atomic_file(self.path) as handle:
-                handle.write(dump_settings(settings).encode("utf-8"))
-        except OSError as error:
-            self.notices.append(f"Settings could not be saved to {self.path} ({error.strerror}).")
+            with locked(self.path):
+                try:
+                    raw = read_json(self.path) or {}
+                except Unreadable as error:
+                    self._note(
+                        f"Settings file {self.path} could not be read ({error}); "
+                        f"moved to {set_aside(self.path)}."
+                    )
+                    raw = {}
+                _merge(raw, self._loaded, settings)
+                write_json(self.path, raw)
+        except (OSError, ValueError, RecursionError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            self.save_error = for_terminal(
+                f"Settings could not be saved to {self.path} ({reason})."
+            )
+            self._note(self.save_error)
+            return
+        self.save_error = None
+        self._loaded = _snapshot(settings)

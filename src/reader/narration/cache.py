@@ -7,8 +7,11 @@ code-point offsets into the text), not the word timings, so a change in our own 
 splitting never needs new synthesis.
 
 Entries are written to temporary names and renamed, the JSON last: an entry is complete
-exactly when its JSON exists. A truncated or corrupt entry is detected on load (header, size
-and sample count must agree) and removed, so the caller synthesises it again.
+exactly when its JSON exists. The JSON carries the SHA-256 of the WAV file and of the event
+list, written at creation and checked on every load with the header, size, sample count and
+event ranges; an entry that fails (a flipped byte, an output edited through an old hard
+link, timings rescaled by hand) is removed and counted in ``corrupt``, so the caller
+synthesises it again and can say so (:meth:`NarrationCache.corrupt_notice`).
 
 Units: sample indices at ``sample_rate`` Hz; WAV is mono, 16-bit PCM.
 """
@@ -24,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reader.atomic import remove_stale_temporaries, temporary_name
 from reader.narration.engines.port import MarkKind, WordMark
 
 # 2: any engine (engine name in the key, marks instead of eSpeak events); entries of
@@ -63,9 +67,21 @@ def default_cache_dir() -> Path:
 
 
 def _temp_name(path: Path) -> Path:
-    # Unique per process and call, so concurrent writers never share a temporary file.
-    # os.urandom, not secrets: secrets imports hmac and random, a cost on every start-up.
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}-{os.urandom(4).hex()}")
+    # Unique per process and call, and recognisable: the next run removes those of a killed
+    # writer (reader.atomic.remove_stale_temporaries).
+    return temporary_name(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _marks_sha256(marks: list[list[object]]) -> str:
+    return hashlib.sha256(json.dumps(marks, separators=(",", ":")).encode()).hexdigest()
 
 
 def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
@@ -134,6 +150,22 @@ class NarrationCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.corrupt = 0  # entries removed by load() because they failed verification
+        self._swept = False
+
+    def corrupt_notice(self) -> str | None:
+        """One line about corrupt entries met so far, or None when there were none."""
+        if not self.corrupt:
+            return None
+        entries, was = ("entry", "was") if self.corrupt == 1 else ("entries", "were")
+        return f"{self.corrupt} cache {entries} {was} corrupt and {was} rendered again"
+
+    def _sweep(self) -> None:
+        # Temporary files of killed writers, once per cache object (workers only store).
+        self._swept = True
+        with contextlib.suppress(OSError):
+            for shard in self.root.iterdir():
+                remove_stale_temporaries(shard)
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         folder = self.root / key[:2]
@@ -141,13 +173,19 @@ class NarrationCache:
 
     def load(self, key: str) -> CacheEntry | None:
         """The verified entry for ``key``; None (and the broken entry removed) otherwise."""
+        if not self._swept:
+            self._sweep()
         wav_path, json_path = self._paths(key)
         try:
             data = json.loads(json_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
+            self.corrupt += 1
             self.discard(key)
+            return None
+        if isinstance(data, dict) and "audio_sha256" not in data:
+            self.discard(key)  # written before entries had checksums: stale, not corrupt
             return None
         try:
             rate, frames = wav_frames(wav_path)
@@ -161,9 +199,13 @@ class NarrationCache:
                 or rate != data["sample_rate"]
                 or frames != data["sample_count"]
                 or frames <= 0
+                or any(not 0 <= m.sample <= frames for m in marks)
+                or data["marks_sha256"] != _marks_sha256(data["marks"])
+                or data["audio_sha256"] != _sha256(wav_path)
             ):
                 raise ValueError("entry does not match its audio")
         except (OSError, ValueError, KeyError, TypeError):
+            self.corrupt += 1
             self.discard(key)
             return None
         with contextlib.suppress(OSError):  # its last use, for least-recently-used eviction
@@ -175,12 +217,17 @@ class NarrationCache:
         wav_path, json_path = self._paths(key)
         wav_path.parent.mkdir(parents=True, exist_ok=True)
         write_wav(wav_path, pcm, sample_rate)
+        listed: list[list[object]] = [
+            [m.kind, m.char_start, m.char_length, m.sample] for m in marks
+        ]
         record = {
             "format": CACHE_FORMAT,
             "key": key,
             "sample_rate": sample_rate,
             "sample_count": len(pcm) // 2,
-            "marks": [[m.kind, m.char_start, m.char_length, m.sample] for m in marks],
+            "marks": listed,
+            "marks_sha256": _marks_sha256(listed),
+            "audio_sha256": _sha256(wav_path),
         }
         write_text(json_path, json.dumps(record, separators=(",", ":")))
 

@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from reader.atomic import atomic_path, remove_leftovers
+from reader.atomic import atomic_path, clone_or_copy, remove_leftovers
 from reader.audio.formats import CODECS, WAV_HINT, require
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
@@ -80,15 +78,10 @@ def folder_lock(folder: Path) -> Iterator[None]:
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
-    """Put the cached paragraph audio at ``target`` (a hard link when possible)."""
-    with contextlib.suppress(OSError):
-        if target.exists() and source.samefile(target):
-            return
+    """Put the cached paragraph audio at ``target``: a copy (a reflink where the filesystem
+    shares blocks), never a hard link, so editing an output cannot change the cache."""
     with atomic_path(target) as temp:
-        try:
-            os.link(source, temp)
-        except OSError:
-            shutil.copyfile(source, temp)
+        clone_or_copy(source, temp)
 
 
 def _write_paragraph(
@@ -174,6 +167,7 @@ def render_document(request: RenderRequest) -> str:
             # names the others.
             clips = renderer.render_many(paragraphs, request.progress, on_rendered=write_paragraph)
             synthesised = renderer.synthesised
+            corrupt = renderer.cache.corrupt_notice()
         if len(written_paragraphs) != len(clips):
             raise ReaderError("not every paragraph was written", EXIT_FAILURE)
         rate = clips[0].sample_rate
@@ -216,4 +210,4 @@ def render_document(request: RenderRequest) -> str:
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
-    )
+    ) + (f"; {corrupt}" if corrupt else "")

@@ -6,6 +6,7 @@ Units: paragraph indices are 0-based (``start``); rates are words per minute.
 from __future__ import annotations
 
 import gc
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -15,6 +16,7 @@ from textual.binding import Binding, BindingType
 
 from reader.document import Document
 from reader.playback import Player
+from reader.sanitize import for_terminal
 from reader.settings import DocumentState, Settings, SettingsStore, document_key
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
 from reader.tui.screens.reading import ReaderScreen
@@ -138,6 +140,8 @@ def run(
     try:
         store = SettingsStore(data) if data else SettingsStore()
         create_app(document, player=player, factory=factory, store=store, start=start).run()
+        if store.save_error:  # the place was not saved: say so once the screen is gone
+            print(f"reader: {for_terminal(store.save_error)}", file=sys.stderr)
     finally:
         if player is not None:
             player.close()

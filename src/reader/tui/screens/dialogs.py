@@ -131,7 +131,7 @@ class ExportDialog(_Dialog):
     def compose(self) -> ComposeResult:
         stem = Path(self.document.path).stem if self.document.path else "document"
         # Relative: written to the folder the reader was started from.
-        default_path = f"{stem}-paragraph-{self.current + 1}.txt"
+        default_path = for_terminal(f"{stem}-paragraph-{self.current + 1}.txt")
         with Vertical(classes="dialog"):
             yield Static("Export to plain text", classes="dialog-title")
             yield Static('Paragraphs: a number, a range like 3-7,12, "section" or "all"')
