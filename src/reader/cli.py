@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from reader.commands.common import Handler, Parser, add_file, megabytes
+from reader.commands.common import Handler, Parser, megabytes
 from reader.commands.documents import add_document_commands
 from reader.commands.render import add_narration_commands
 from reader.errors import EXIT_FAILURE, ReaderError
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     handlers: dict[str, Handler] = {}
     add_document_commands(commands, handlers)
-    add_narration_commands(commands, handlers, add_file)
+    add_narration_commands(commands, handlers)
 
     parser.set_defaults(handlers=handlers)
     return parser

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from reader.document import Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
@@ -31,6 +32,9 @@ from reader.narration.timing import RenderedParagraph
 from reader.narration.worker import WorkerPool
 
 __all__ = ["NarrationSettings", "ParagraphRenderer", "Progress", "RenderFailed"]
+
+if TYPE_CHECKING:
+    from reader.narration.cluster import ClusterPool
 
 Progress = Callable[[int, int], None]
 
@@ -56,12 +60,18 @@ class ParagraphRenderer:
     so worker processes are shut down."""
 
     def __init__(
-        self, settings: NarrationSettings, cache_dir: Path | None = None, jobs: int = 1
+        self,
+        settings: NarrationSettings,
+        cache_dir: Path | None = None,
+        jobs: int = 1,
+        *,
+        cluster: str | None = None,
     ) -> None:
         if not 1 <= jobs <= MAX_JOBS:
             raise ReaderError(f"jobs {jobs} is out of range (1 to {MAX_JOBS})")
         self.settings = settings
         self.jobs = jobs
+        self.cluster = cluster  # a Dask scheduler address: synthesise there, not here
         self.cache = NarrationCache(cache_dir or default_cache_dir())
         # Fails fast, in one line, before any worker starts: an unknown or unavailable
         # engine, or a voice it does not have.
@@ -71,7 +81,7 @@ class ParagraphRenderer:
         self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
-        self._pool: WorkerPool | None = None
+        self._pool: WorkerPool | ClusterPool | None = None
         self._pool_lock = threading.Lock()
         if settings.voice is not None:
             engine.check_voice(voice)
@@ -183,7 +193,11 @@ class ParagraphRenderer:
         # so Ctrl-C lands there and not inside eSpeak's callback (where ctypes would swallow
         # it).
         with self._pool_lock:
-            if self._pool is None:
+            if self._pool is None and self.cluster:
+                from reader.narration.cluster import ClusterPool
+
+                self._pool = ClusterPool(self.cluster, self.settings.voice)
+            elif self._pool is None:
                 self._pool = WorkerPool(self.jobs, partial(_local, self.settings, root))
         s = self.settings
         jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
