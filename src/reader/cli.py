@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from reader.commands.cache import add_cache_command
-from reader.commands.common import Handler, Parser, add_file, megabytes
+from reader.commands.common import Handler, Parser, megabytes
 from reader.commands.documents import add_document_commands
 from reader.commands.render import add_narration_commands
 from reader.errors import EXIT_FAILURE, ReaderError
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     handlers: dict[str, Handler] = {}
     add_document_commands(commands, handlers)
-    add_narration_commands(commands, handlers, add_file)
+    add_narration_commands(commands, handlers)
     add_cache_command(commands, handlers)
 
     parser.set_defaults(handlers=handlers)

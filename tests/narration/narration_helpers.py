@@ -27,7 +27,7 @@ def rms(samples: array[int], start: int, stop: int) -> float:
     window = samples[max(0, start) : max(0, stop)]
     if not window:
         return 0.0
-    return (sum(s * s for s in window) / len(window)) ** 0.5
+    return float((sum(s * s for s in window) / len(window)) ** 0.5)
 
 
 def ffprobe(path: Path) -> dict[str, Any]:

@@ -15,12 +15,16 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reader.commands.common import Handler, load
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.outputs import BOOK_FORMATS, GRANULARITIES, parse_formats, slug
 from reader.sanitize import for_terminal
+
+if TYPE_CHECKING:
+    from reader.document import Document
+    from reader.narration.batch import BatchItem
 
 
 def _number(
@@ -43,7 +47,6 @@ def _number(
 def add_narration_commands(
     commands: argparse._SubParsersAction[Any],
     handlers: dict[str, Handler],
-    add_file: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add ``render`` and ``voices`` to the ``reader`` command line."""
     from reader.narration.limits import (
@@ -55,9 +58,27 @@ def add_narration_commands(
         MIN_RATE_WPM,
     )
 
-    render = commands.add_parser("render", help="narrate a document to audio with sync files")
-    add_file(render)
-    render.add_argument("-o", "--output", metavar="DIR", help="default audio/<document-slug>/")
+    render = commands.add_parser(
+        "render", help="narrate documents to audio with sync files (files, folders, globs)"
+    )
+    render.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="a document; or several, folders (every document below) and glob patterns, "
+        "each rendered into its own folder under -o",
+    )
+    render.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="default audio/<document-slug>/ (several documents: audio/, one folder each)",
+    )
+    render.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="synthesise on a Dask cluster (tcp://host:8786; default READER_CLUSTER, else here)",
+    )
     render.add_argument(
         "--format",
         default="wav,mp3",
@@ -164,13 +185,37 @@ class _ProgressBar:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """``reader render``: paragraphs, sync maps, full-length audio and sync files."""
+    """``reader render``: one document, or a batch of documents each into its own folder."""
+    from reader.narration.batch import expand_inputs
+    from reader.narration.cluster import cluster_address
     from reader.narration.worker import prestart
 
-    # Worker processes start (and load eSpeak) while this one parses the document.
-    prestart(args.voice, args.jobs)
-    from reader.narration.pipeline import RenderRequest, render_document
+    if cluster_address(args.cluster) is None:
+        # Worker processes start (and load the voice) while this one parses the document.
+        prestart(args.voice, args.jobs)
+
+    paths, problems = expand_inputs(args.files)
+    if (
+        len(args.files) == 1
+        and not problems
+        and len(paths) == 1
+        and not Path(args.files[0]).is_dir()
+    ):
+        args.file = args.files[0]
+        return _render_one(args)
+    return _render_many(args, paths, problems)
+
+
+def _settings(args: argparse.Namespace) -> Any:
     from reader.narration.renderer import NarrationSettings
+
+    return NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
+
+
+def _render_one(args: argparse.Namespace) -> int:
+    """One document: paragraphs, sync maps, full-length audio and sync files."""
+    from reader.narration.cluster import cluster_address
+    from reader.narration.pipeline import RenderRequest, render_document
     from reader.selection import parse_ranges
 
     formats = parse_formats(args.format)
@@ -189,21 +234,78 @@ def run_render(args: argparse.Namespace) -> int:
         )
     base = slug(Path(document.path).stem if document.path else document.title)
     out_dir = Path(args.output) if args.output else Path("audio") / base
-    settings = NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
     request = RenderRequest(
         document=document,
         indices=indices,
         out_dir=out_dir,
         base=base,
         formats=formats,
-        settings=settings,
+        settings=_settings(args),
         gap_ms=args.gap,
         chapter_minutes=args.chapter_minutes,
         jobs=args.jobs,
         progress=_ProgressBar(not args.quiet),
         granularity=args.epub_granularity,
+        cluster=cluster_address(args.cluster),
     )
     summary = render_document(request)
     if not args.quiet:
-        print(f"reader: {for_terminal(summary)}", file=sys.stderr)
+        print(f"reader: {for_terminal(summary.line)}", file=sys.stderr)
+    return 0
+
+
+def _render_many(
+    args: argparse.Namespace, paths: list[Path], problems: list[tuple[str, str]]
+) -> int:
+    """Several documents, each into its own folder under ``-o``; the others carry on past
+    one that fails, and the exit code says whether any did."""
+    from reader.commands.batchview import BatchDisplay
+    from reader.ingest import load_document
+    from reader.narration.batch import plan, render_documents, summary_table
+    from reader.narration.cluster import cluster_address
+    from reader.narration.pipeline import RenderRequest
+
+    if args.paragraphs:
+        raise ReaderError("--paragraphs takes one document; render a batch whole")
+    formats = parse_formats(args.format)
+    settings = _settings(args)
+    cluster = cluster_address(args.cluster)
+    items = plan(paths, Path(args.output) if args.output else Path("audio"))
+    display = BatchDisplay(items, enabled=not args.quiet)
+
+    def load_one(path: Path) -> Document:
+        document = load_document(path, args.max_bytes)
+        for notice in document.notices:
+            display.note(f"{for_terminal(str(path))}: {for_terminal(notice)}")
+        return document
+
+    def request_for(document: Document, item: BatchItem) -> RenderRequest:
+        return RenderRequest(
+            document=document,
+            indices=range(len(document.paragraphs)),
+            out_dir=item.out_dir,
+            base=item.base,
+            formats=formats,
+            settings=settings,
+            gap_ms=args.gap,
+            jobs=args.jobs,
+            progress=display.paragraphs_done,
+            granularity=args.epub_granularity,
+            cluster=cluster,
+        )
+
+    outcomes = render_documents(items, load_one, request_for, display)
+    display.close()
+    sys.stdout.write(summary_table(outcomes))
+    failed = [for_terminal(text) for text, _ in problems]
+    failed += [for_terminal(str(o.item.path)) for o in outcomes if o.error is not None]
+    for text, reason in problems:
+        print(f"reader: error: {for_terminal(text)}: {for_terminal(reason)}", file=sys.stderr)
+    if failed:
+        total = len(outcomes) + len(problems)
+        print(
+            f"reader: error: {len(failed)} of {total} documents failed: {', '.join(failed)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     return 0

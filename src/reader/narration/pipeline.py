@@ -60,6 +60,18 @@ class RenderRequest:
     cache_dir: Path | None = None
     granularity: str = "sentence"  # what a book format highlights: sentence or word
     chapter_minutes: float = 10.0  # chapter length when the document has no sections
+    cluster: str | None = None  # a Dask scheduler address to synthesise on
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSummary:
+    """What ``render_document`` did: ``seconds`` of audio in the full-length files (None
+    when unknown), paragraphs written and how many were synthesised, and a line for people."""
+
+    line: str
+    paragraphs: int
+    seconds: float | None
+    synthesised: int
 
 
 @contextlib.contextmanager
@@ -129,8 +141,8 @@ def _write_sync_files(
     write_chunks(folder / f"{base}.json", document_json(timeline, audio, "wav"))
 
 
-def render_document(request: RenderRequest) -> str:
-    """Render, assemble and write everything asked; returns a one-line summary."""
+def render_document(request: RenderRequest) -> RenderSummary:
+    """Render, assemble and write everything asked; returns what was done."""
     document, folder, base = request.document, request.out_dir, request.base
     encoded = [f for f in request.formats if f in CODECS]
     books = [f for f in request.formats if f in BOOK_FORMATS]
@@ -143,7 +155,9 @@ def render_document(request: RenderRequest) -> str:
     stems = [f"p{p.number:0{width}d}" for p in paragraphs]
     with folder_lock(folder):
         remove_leftovers(folder)
-        with ParagraphRenderer(request.settings, request.cache_dir, request.jobs) as renderer:
+        with ParagraphRenderer(
+            request.settings, request.cache_dir, request.jobs, cluster=request.cluster
+        ) as renderer:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
             if books:
@@ -153,7 +167,12 @@ def render_document(request: RenderRequest) -> str:
             if old.up_to_date(folder, digest):
                 if request.progress is not None:
                     request.progress(len(paragraphs), len(paragraphs))
-                return f"{folder} is up to date ({len(paragraphs)} paragraphs)"
+                return RenderSummary(
+                    f"{folder} is up to date ({len(paragraphs)} paragraphs)",
+                    len(paragraphs),
+                    _recorded_seconds(folder / f"{base}.json"),
+                    0,
+                )
             Manifest.forget(folder)
             written_paragraphs: set[int] = set()
 
@@ -206,8 +225,19 @@ def render_document(request: RenderRequest) -> str:
         )
     seconds = timeline.sample_count // rate
     files = len(written) + len(sync_names)
-    return (
+    line = (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
+    return RenderSummary(line, len(clips), timeline.sample_count / rate, synthesised)
+
+
+def _recorded_seconds(sync_json: Path) -> float | None:
+    """The duration an earlier render recorded in its whole-document sync map."""
+    import json
+
+    try:
+        return float(json.loads(sync_json.read_text(encoding="utf-8"))["duration_ms"]) / 1000
+    except (OSError, ValueError, KeyError, TypeError):
+        return None

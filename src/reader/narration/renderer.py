@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from reader.document import Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
@@ -37,6 +38,9 @@ from reader.narration.worker import WorkerPool
 __all__ = ["NarrationSettings", "ParagraphRenderer", "Progress", "RenderFailed"]
 
 EVICTION_INTERVAL_S = 5.0
+if TYPE_CHECKING:
+    from reader.narration.cluster import ClusterPool
+
 Progress = Callable[[int, int], None]
 
 
@@ -67,11 +71,13 @@ class ParagraphRenderer:
         jobs: int = 1,
         *,
         in_process: bool | None = None,
+        cluster: str | None = None,
     ) -> None:
         if not 1 <= jobs <= MAX_JOBS:
             raise ReaderError(f"jobs {jobs} is out of range (1 to {MAX_JOBS})")
         self.settings = settings
         self.jobs = jobs
+        self.cluster = cluster  # a Dask scheduler address: synthesise there, not here
         self.cache = NarrationCache(cache_dir or default_cache_dir())
         # The keys this renderer works on stay safe from eviction until it is closed.
         self._in_use = InUse(self.cache.root)
@@ -88,7 +94,7 @@ class ParagraphRenderer:
         self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
-        self._pool: WorkerPool | None = None
+        self._pool: WorkerPool | ClusterPool | None = None
         self._pool_lock = threading.Lock()
         if settings.voice is not None:
             engine.check_voice(voice)
@@ -211,7 +217,11 @@ class ParagraphRenderer:
         # Synthesis never runs on the calling thread: it only waits, so Ctrl-C lands there
         # and not inside an engine's callback (where ctypes would swallow it).
         with self._pool_lock:
-            if self._pool is None:
+            if self._pool is None and self.cluster:
+                from reader.narration.cluster import ClusterPool
+
+                self._pool = ClusterPool(self.cluster, self.settings.voice)
+            elif self._pool is None:
                 local = partial(_local, self.settings, root) if self.in_process else None
                 self._pool = WorkerPool(self.jobs, local, self.settings.voice)
         s = self.settings

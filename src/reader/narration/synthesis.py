@@ -16,7 +16,7 @@ from pathlib import Path
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.cache import NarrationCache
 from reader.narration.engines import engine_for, exact_rate, split_voice
-from reader.narration.engines.port import SpeechRequest, WordMark
+from reader.narration.engines.port import SpeechRequest, SynthesisResult, WordMark
 from reader.narration.limits import (
     DEFAULT_RATE_WPM,
     MAX_PITCH,
@@ -73,12 +73,12 @@ class NarrationSettings:
         return [self.voice, self.rate_wpm, self.pitch, self.volume]
 
 
-def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key: str) -> int:
-    """Synthesise ``text`` and store it under ``key``; returns the samples synthesised.
+def speak(text: str, settings: NarrationSettings) -> SynthesisResult:
+    """Synthesise ``text`` into memory with the engine the voice names.
 
-    Runs in a worker process or on the caller's thread. Rates outside the engine's exact
-    range are spoken at the nearest exact rate and time-stretched, with the mark positions
-    scaled to the stretched audio.
+    Runs in a worker process, on the caller's thread or on a cluster worker. Rates outside
+    the engine's exact range are spoken at the nearest exact rate and time-stretched, with
+    the mark positions scaled to the stretched audio.
     """
     engine, voice = engine_for(settings.voice)
     request = SpeechRequest(voice, settings.engine_rate, settings.pitch, settings.volume)
@@ -97,5 +97,12 @@ def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key
         pcm = stretched
         if not pcm:
             raise ReaderError("time-stretching produced no audio", EXIT_FAILURE)
-    NarrationCache(Path(root)).store(key, pcm, result.sample_rate, marks)
-    return len(pcm) // 2
+    return SynthesisResult(pcm, result.sample_rate, marks)
+
+
+def synthesise_into_cache(text: str, settings: NarrationSettings, root: str, key: str) -> int:
+    """Synthesise ``text`` (see :func:`speak`) and store it under ``key``; returns the
+    samples synthesised."""
+    result = speak(text, settings)
+    NarrationCache(Path(root)).store(key, result.pcm, result.sample_rate, result.marks)
+    return result.sample_count

@@ -1,0 +1,186 @@
+"""Batch rendering locally and on a Dask cluster, whole processes, in one run.
+
+1. a batch of documents (generated prose, 10 documents) rendered by ``reader render DIR``
+   with the local worker processes, against the same batch with ``--cluster`` on a
+   localhost scheduler with 2 single-threaded workers (target: cluster / local <= 1.15, the
+   overhead of the engine; both with a cold cache, WAV + sync maps);
+2. the client's peak memory (its own process tree: the workers are separate) for the
+   10-document batch on the cluster (target <= 400 MB).
+
+Cold renders each get a new cache folder; the cluster is started once and kept warm (users
+start theirs once too). Timings are the best of two runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+READER = [sys.executable, "-m", "reader"]
+DASK = str(Path(sys.executable).parent / "dask")
+DOCUMENTS = 10
+PARAGRAPHS = 40
+REPEATS = 2
+
+
+def _documents(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    words = (
+        "the council heard evidence about the river and the mill before it voted on the "
+        "budget for schools roads and the library which had been closed since the flood"
+    ).split()
+    for number in range(DOCUMENTS):
+        paragraphs = []
+        for p in range(PARAGRAPHS):
+            chosen = [words[(number * 7 + p * 3 + i * 5) % len(words)] for i in range(45)]
+            paragraphs.append(" ".join(chosen).capitalize() + ".")
+        (folder / f"book{number}.md").write_text(
+            f"# Book {number}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+        )
+
+
+def _wait_for_workers(address: str, count: int) -> None:
+    import distributed
+
+    client_type: Any = distributed.Client  # untyped library
+    deadline = time.monotonic() + 120
+    with client_type(address, timeout=30, set_as_default=False) as client:
+        while len(client.scheduler_info()["workers"]) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not connect")
+            time.sleep(0.2)
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MB (from /proc)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        current = pids.pop()
+        try:
+            with Path(f"/proc/{current}/statm").open() as statm:
+                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        pids.extend(int(child) for child in children)
+    return total / 1024 / 1024
+
+
+def _render(args: list[str], cache: Path) -> tuple[float, float]:
+    """Seconds and the peak RSS (MB) of the whole ``reader render`` process tree."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*READER, "render", *args, "--quiet"], env=env, stdout=subprocess.DEVNULL
+    )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_mb(process.pid))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if code:
+        raise SystemExit(f"reader render failed with exit code {code}")
+    return elapsed, peak
+
+
+def main() -> int:
+    """Print the ratio and the memory figure against their targets."""
+    with tempfile.TemporaryDirectory() as temp:
+        work = Path(temp)
+        _documents(work / "docs")
+        scheduler_file = work / "scheduler.json"
+        processes = [
+            subprocess.Popen(
+                [
+                    DASK,
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(scheduler_file),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        ]
+        try:
+            deadline = time.monotonic() + 60
+            address = ""
+            while not address and time.monotonic() < deadline:
+                try:
+                    address = json.loads(scheduler_file.read_text())["address"]
+                except (OSError, ValueError, KeyError):
+                    time.sleep(0.1)
+            for name in ("w0", "w1"):
+                processes.append(
+                    subprocess.Popen(
+                        [
+                            DASK,
+                            "worker",
+                            address,
+                            "--nthreads",
+                            "1",
+                            "--no-dashboard",
+                            "--name",
+                            name,
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+            _wait_for_workers(address, 2)
+            # A first cluster run warms the workers' imports (as a cluster in use would be).
+            _render([str(work / "docs"), "-o", str(work / "warmup"), "--format", "wav",
+                     "--cluster", address], work / "cache-warmup")  # fmt: skip
+            local, cluster, peak = [], [], 0.0
+            for run in range(REPEATS):
+                seconds, _ = _render(
+                    [str(work / "docs"), "-o", str(work / f"local{run}"), "--format", "wav",
+                     "--jobs", "2"], work / f"cache-local{run}",
+                )  # fmt: skip
+                local.append(seconds)
+                seconds, rss = _render(
+                    [str(work / "docs"), "-o", str(work / f"cluster{run}"), "--format", "wav",
+                     "--cluster", address], work / f"cache-cluster{run}",
+                )  # fmt: skip
+                cluster.append(seconds)
+                peak = max(peak, rss)
+        finally:
+            for process in processes:
+                process.kill()
+                process.wait()
+    ratio = min(cluster) / min(local)
+    print(
+        f"batch of {DOCUMENTS} documents ({DOCUMENTS * PARAGRAPHS} paragraphs), cold cache: "
+        f"cluster of 2 workers / local --jobs 2 = {ratio:.2f} (target <= 1.15; "
+        f"{min(cluster):.2f} s vs {min(local):.2f} s, whole processes, best of {REPEATS})"
+    )
+    print(f"client peak RSS, {DOCUMENTS}-document batch on the cluster: {peak:.0f} MB "
+          "(target <= 400)")  # fmt: skip
+    return 0 if ratio <= 1.15 and peak <= 400 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
