@@ -20,10 +20,14 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 class Parser(argparse.ArgumentParser):
-    """Argument errors as one line, like every other error."""
+    """Argument errors as one line, like every other error, with names escaped: argparse
+    quotes what was typed (``unrecognized arguments: NAME``), and a file name can carry
+    escape sequences (an OSC 52 that writes the clipboard) or bytes that are not UTF-8."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        """Print ``prog: error: MESSAGE (see prog --help)`` and exit with code 2."""
+        prog = for_terminal(self.prog)
+        self.exit(EXIT_BAD_INPUT, f"{prog}: error: {for_terminal(message)} (see {prog} --help)\n")
 
 
 def positive(low: int, high: int, what: str) -> Callable[[str], int]:

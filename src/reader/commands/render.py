@@ -195,13 +195,10 @@ def run_render(args: argparse.Namespace) -> int:
         prestart(args.voice, args.jobs)
 
     paths, problems = expand_inputs(args.files)
-    if (
-        len(args.files) == 1
-        and not problems
-        and len(paths) == 1
-        and not Path(args.files[0]).is_dir()
-    ):
-        args.file = args.files[0]
+    if len(args.files) == 1 and len(paths) <= 1 and not Path(args.files[0]).is_dir():
+        # One file (or a pattern naming one, or nothing: then the loader says what is wrong,
+        # with exit code 2) renders exactly as before, into -o itself.
+        args.file = str(paths[0]) if len(paths) == 1 else args.files[0]
         return _render_one(args)
     return _render_many(args, paths, problems)
 
