@@ -74,12 +74,13 @@ def _utf16_without_bom(data: bytes) -> str | None:
 
 
 def _looks_binary(data: bytes) -> bool:
-    """NUL bytes or many C0 controls in the first block mean this is not text."""
+    """NUL bytes or many C0 controls (one byte in 20) in the first block mean this is not
+    text; a damaged text with a few stray controls is still read (and cleaned)."""
     sample = data[:65536]
     if b"\x00" in sample:
         return True
     controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r\x0c\x1b")
-    return controls > max(8, len(sample) // 100)
+    return controls > max(8, len(sample) // 20)
 
 
 def _binary(name: str) -> ReaderError:

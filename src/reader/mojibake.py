@@ -22,7 +22,7 @@ _CP1252_HIGH = {
 _TO_LATIN1 = {ord(char): byte for byte, char in _CP1252_HIGH.items() if ord(char) != byte}
 
 # Continuation characters: those of the bytes 0x80-0xBF. The no-break space (0xA0) is left
-# out except after "Â" (the classic "Â " for a no-break space): French puts it between an
+# out except after "Â" and "Ã" ("Â " for a no-break space, "Ã " for "à"): French puts it between an
 # accented letter and a guillemet ("été\u00a0»"), which would otherwise look like mojibake.
 _CONT = "\u0080-\u009f\u00a1-\u00bf" + "".join(
     re.escape(char) for char in _CP1252_HIGH.values() if ord(char) > 0xFF
@@ -30,11 +30,13 @@ _CONT = "\u0080-\u009f\u00a1-\u00bf" + "".join(
 # Two-byte leads stop at 0xDB (Arabic): "Ü", "Ý", "Þ", "ß" before "»" or "°" are real text
 # far more often than mojibake of Syriac, Thaana or NKo.
 _MOJIBAKE = re.compile(
-    rf"\u00c2\u00a0|[\u00c2-\u00db][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}"
+    rf"[\u00c2\u00c3]\u00a0|[\u00c2-\u00db][{_CONT}]|[\u00e0-\u00ef][{_CONT}]{{2}}"
     rf"|[\u00f0-\u00f4][{_CONT}]{{3}}"
 )
 _PASSES = 3
-_REFUSED_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs"})
+# Besides unassigned and private characters, a lone combining mark: "Ö»" is German
+# punctuation far more often than a mis-read Hebrew vowel point.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs", "Mn", "Me"})
 
 
 def decode_cp1252(data: bytes) -> str:
