@@ -97,7 +97,8 @@ def markdown_it_blocks(text: str) -> list[tuple[int, str]]:
             content = inline.parseInline(token.content, env)[0]
         words = "".join(c.content for c in content.children or ()) or token.content
         opening = tokens[index - 1].type
-        out.append((int(opening[1:2]) if opening.startswith("h") else 0, words))
+        level = int(tokens[index - 1].tag[1:]) if opening == "heading_open" else 0
+        out.append((level, words))
     return out
 
 
@@ -132,19 +133,28 @@ def timed(function: Callable[[str], object], text: str, runs: int = RUNS) -> flo
 
 
 def pathological(size: int) -> dict[str, str]:
-    """Inputs that make careless parsers quadratic, about ``size`` bytes each."""
+    """Inputs that make careless parsers quadratic, each cut to ``size`` characters (the
+    nested ones grow by a marker per line, so they are built line by line to the size)."""
 
-    def fill(unit: str) -> str:
-        return unit * (size // len(unit))
+    def fill(unit: str, head: str = "") -> str:
+        return (head + unit * (size // len(unit) + 1))[:size]
+
+    def grow(line: Callable[[int], str]) -> str:
+        lines, total, depth = [], 0, 0
+        while total < size:
+            lines.append(line(depth))
+            total += len(lines[-1])
+            depth += 1
+        return "".join(lines)[:size]
 
     return {
         "images": fill("![alt text](pic.png) "),
         "links": fill("[a link](http://example.com/x) and "),
         "unclosed emphasis": fill("*a _b **c [d `e "),
         "hard breaks": fill("line  \n"),
-        "huge table": "| a | b | c |\n|---|---|---|\n" + fill("| 1 | two | [3](x) |\n"),
-        "nested lists": "".join(f"{'  ' * n}- level {n}\n" for n in range(size // 400)),
-        "nested quotes": "".join(f"{'>' * n} level {n}\n\n" for n in range(size // 600)),
+        "huge table": fill("| 1 | two | [3](x) |\n", "| a | b | c |\n|---|---|---|\n"),
+        "nested lists": grow(lambda n: f"{'  ' * n}- level {n}\n"),
+        "nested quotes": grow(lambda n: f"{'>' * n} level {n}\n\n"),
     }
 
 

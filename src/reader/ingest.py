@@ -88,7 +88,7 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
             place = f"the heading before paragraph {paragraph_count + 1}"
         text = normalise_space(cleaner.clean(block.text, place))
         if text:
-            blocks.append(replace(block, text=text))
+            blocks.append(Block(block.level, text, block.kind, block.language, block.anchor))
             paragraph_count += 0 if block.level else 1
     if "title" not in fields:
         first_heading = next((b for b in blocks if b.level), None)
