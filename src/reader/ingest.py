@@ -69,7 +69,10 @@ class _Cleaner:
         if not total:
             return ()
         where = f" (the first in {self.first})" if self.first else ""
-        return (f"removed {total} control characters and escape codes{where}",)
+        noun = "control characters and escape codes"
+        if total == 1:
+            noun = "control character"
+        return (f"removed {total} {noun}{where}",)
 
 
 def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()) -> Document:
