@@ -1,9 +1,12 @@
-"""Reading a text file safely: size limit, binary detection, encoding detection.
+"""Decoding a text file's bytes: encoding detection, binary refusal, mojibake repair.
 
-Accepted: UTF-8 with or without BOM, UTF-16 and UTF-32 with BOM, and legacy 8-bit files
-(decoded as Windows-1252, falling back to Latin-1, with a notice). Refused with a
-:class:`ReaderError`: a missing path, a directory, binary data, an empty or
-whitespace-only file, a file above the size limit.
+Accepted: UTF-8 with or without BOM, UTF-16 and UTF-32 with BOM, UTF-16 without a BOM
+(told by its NUL bytes at every other position), and legacy 8-bit files (decoded as
+Windows-1252 so that bytes 0x80-0x9F stay letters and punctuation, with a notice).
+UTF-8 text that was once read as Windows-1252 and saved again ("CafÃ©") is repaired, with
+a notice. Refused with a :class:`ReaderError`: binary data, an empty or whitespace-only
+file. Reading the file itself (size limit, regular files only) is
+:func:`reader.formats.files.read_source`.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import codecs
 import os
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from reader.errors import ReaderError
+from reader.mojibake import decode_cp1252, repair_mojibake
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_BYTES_ENV = "READER_MAX_MB"
@@ -51,41 +54,74 @@ def max_bytes_from_env() -> int:
     return int(megabytes * 1024 * 1024)
 
 
+# UTF-16 without a BOM: in text that is mostly ASCII, every other byte is NUL (the high
+# byte of each code unit). Binary data has NULs at both parities.
+_UTF16_NUL_SHARE = 0.3
+_UTF16_OTHER_SHARE = 0.02
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when the NULs sit at odd or even positions only."""
+    sample = data[:65536]
+    half = len(sample) // 2
+    if half < 2 or b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    for encoding, nuls, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if nuls >= _UTF16_NUL_SHARE * half and others <= _UTF16_OTHER_SHARE * half:
+            return encoding
+    return None
+
+
 def _looks_binary(data: bytes) -> bool:
-    """NUL bytes or many C0 controls in the first block mean this is not text."""
+    """NUL bytes or many C0 controls (one byte in 20) in the first block mean this is not
+    text; a damaged text with a few stray controls is still read (and cleaned)."""
     sample = data[:65536]
     if b"\x00" in sample:
         return True
     controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r\x0c\x1b")
-    return controls > max(8, len(sample) // 100)
+    return controls > max(8, len(sample) // 20)
+
+
+def _binary(name: str) -> ReaderError:
+    return ReaderError(f"{name}: this is binary data, not text; open a .txt or .md file")
 
 
 def decode_bytes(data: bytes, name: str) -> DecodedText:
     """Decode ``data`` (the contents of ``name``) into NFC text, or refuse it."""
     notices: list[str] = []
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                raise ReaderError(
-                    f"{name}: starts with a {encoding.upper()} byte-order mark but is not "
-                    f"valid {encoding.upper()}; re-save it as UTF-8"
-                ) from None
-            break
+    encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "")
+    if encoding:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise ReaderError(
+                f"{name}: starts with a {encoding.upper()} byte-order mark but is not "
+                f"valid {encoding.upper()}; re-save it as UTF-8"
+            ) from None
+    elif encoding := _utf16_without_bom(data) or "":
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            raise _binary(name) from None
+        notices.append(f"{name} has no byte-order mark; it was read as {encoding.upper()}")
     else:
         if _looks_binary(data):
-            raise ReaderError(f"{name}: this is binary data, not text; open a .txt or .md file")
+            raise _binary(name)
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
-            try:
-                text, encoding = data.decode("cp1252"), "windows-1252"
-            except UnicodeDecodeError:
-                text, encoding = data.decode("latin-1"), "latin-1"
+            text, encoding = decode_cp1252(data), "windows-1252"
             notices.append(f"{name} is not UTF-8; it was read as {encoding}")
+        else:
+            text, repaired = repair_mojibake(text)
+            if repaired:
+                notices.append(
+                    f"{name}: repaired {repaired} characters of UTF-8 that had been read as "
+                    'Windows-1252 (mojibake such as "Ã©" for "é")'
+                )
     if "\x00" in text:
-        raise ReaderError(f"{name}: this is binary data, not text; open a .txt or .md file")
+        raise _binary(name)
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise ReaderError(f"{name}: the file is empty; there is nothing to read")
@@ -94,31 +130,7 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
 
 def read_text_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> DecodedText:
     """Read and decode a text file, refusing what cannot be read as text."""
-    file = Path(path)
-    limit = max_bytes_from_env() if max_bytes is None else max_bytes
-    name = str(file)
-    try:
-        if file.is_dir():
-            raise ReaderError(f"{name}: is a folder; give the path of a .txt or .md file")
-        size = file.stat().st_size
-    except FileNotFoundError:
-        raise ReaderError(f"{name}: no such file; check the path") from None
-    except PermissionError:
-        raise ReaderError(f"{name}: permission denied; check the file's permissions") from None
-    except OSError as error:
-        raise ReaderError(f"{name}: cannot be read ({error.strerror})") from None
-    if size > limit:
-        raise ReaderError(
-            f"{name}: {size / 1048576:.1f} MB is above the {limit / 1048576:.0f} MB limit; "
-            f"raise it with --max-mb or {MAX_BYTES_ENV}"
-        )
-    try:
-        with file.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except PermissionError:
-        raise ReaderError(f"{name}: permission denied; check the file's permissions") from None
-    except OSError as error:
-        raise ReaderError(f"{name}: cannot be read ({error.strerror})") from None
-    if len(data) > limit:
-        raise ReaderError(f"{name}: above the {limit / 1048576:.0f} MB limit")
-    return decode_bytes(data, name)
+    from reader.formats.files import read_source
+
+    source = read_source(path, max_bytes)
+    return decode_bytes(source.data, str(source.path))

@@ -14,27 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePath
+
+from reader.sanitize import clean_text, for_terminal
+from reader.segment import split_sentences
+from reader.units import Sentence, Word
+
+__all__ = [
+    "PARAGRAPH_SEPARATOR",
+    "Document",
+    "Metadata",
+    "Paragraph",
+    "Section",
+    "Sentence",
+    "Word",
+]
 
 PARAGRAPH_SEPARATOR = "\n\n"
-
-
-@dataclass(frozen=True, slots=True)
-class Word:
-    """One word: ``start``/``end`` are document character offsets."""
-
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """One sentence with its words; offsets are document character offsets."""
-
-    start: int
-    end: int
-    text: str
-    words: tuple[Word, ...]
 
 
 @dataclass(frozen=True)
@@ -54,8 +50,6 @@ class Paragraph:
     @cached_property
     def sentences(self) -> tuple[Sentence, ...]:
         """The sentences with their words, in order (document offsets)."""
-        from reader.segment import split_sentences
-
         return split_sentences(self.text, self.start)
 
     @property
@@ -146,10 +140,6 @@ class Document:
         if self.metadata.title:
             return self.metadata.title
         if self.path:
-            from pathlib import PurePath
-
-            from reader.sanitize import clean_text, for_terminal
-
             # for_terminal: the undecodable bytes of a file name are shown as \xNN.
             stem = for_terminal(clean_text(PurePath(self.path).stem)[0].replace("\n", " ").strip())
             return stem or "Untitled"

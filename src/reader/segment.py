@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from reader.document import Sentence, Word
+from reader.units import Sentence, Word
 
 # Characters that separate words: white space, ASCII punctuation (but $ % & which belong to
 # amounts and names), Latin-1 punctuation, general punctuation, CJK and fullwidth punctuation.

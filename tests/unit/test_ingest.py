@@ -43,12 +43,18 @@ def test_nfc_normalisation() -> None:
     assert document.paragraphs[0].text == "Café au lait."
 
 
-def test_latin1_fallback(tmp_path: Path) -> None:
+def test_legacy_bytes_stay_letters(tmp_path: Path) -> None:
+    # 0x81 and 0x90 are undefined in Windows-1252: each goes alone (0x90 used to become
+    # a C1 DCS that swallowed the rest of the file); 0x80-0x9F otherwise stay punctuation.
     path = tmp_path / "legacy.txt"
-    path.write_bytes(b"caf\xe9 \x81 ok")  # 0x81 is undefined in cp1252
+    path.write_bytes(b"caf\xe9 \x81 ok \x93quoted\x94 \x90 \x96 more.\n\nSecond \x80.")
     document = load_document(path)
-    assert document.paragraphs[0].text.startswith("café")
-    assert "latin-1" in document.notices[0]
+    assert [p.text for p in document.paragraphs] == [
+        "café ok “quoted” – more.",
+        "Second €.",
+    ]
+    assert "windows-1252" in document.notices[0]
+    assert "removed 2" in document.notices[-1]
 
 
 @pytest.mark.parametrize(

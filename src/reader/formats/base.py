@@ -41,11 +41,16 @@ class Block:
 @dataclass(frozen=True, slots=True)
 class Parsed:
     """Blocks plus the metadata fields found in the source (``title``, ``speaker`` or
-    ``author``, ``language``, ``date``, ...), and notices for the user."""
+    ``author``, ``language``, ``date``, ...), and notices for the user.
+
+    ``removed`` counts characters a format dropped before parsing (lines of nothing but
+    controls, which must read as blank lines); the cleaning notice includes them.
+    """
 
     blocks: tuple[Block, ...]
     fields: dict[str, str]
     notices: tuple[str, ...] = field(default=())
+    removed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
