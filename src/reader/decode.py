@@ -126,11 +126,3 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
     if not text.strip():
         raise ReaderError(f"{name}: the file is empty; there is nothing to read")
     return DecodedText(unicodedata.normalize("NFC", text), encoding, tuple(notices))
-
-
-def read_text_file(path: str | os.PathLike[str], max_bytes: int | None = None) -> DecodedText:
-    """Read and decode a text file, refusing what cannot be read as text."""
-    from reader.formats.files import read_source
-
-    source = read_source(path, max_bytes)
-    return decode_bytes(source.data, str(source.path))
