@@ -28,6 +28,7 @@ from reader.narration.cache import write_chunks, write_text
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
 from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
+from reader.narration.pronunciations import Dictionary, load_dictionary
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
 from reader.narration.syncformats import (
     SYNC_FORMAT,
@@ -156,7 +157,11 @@ def render_document(request: RenderRequest) -> RenderSummary:
     with folder_lock(folder):
         remove_leftovers(folder)
         with ParagraphRenderer(
-            request.settings, request.cache_dir, request.jobs, cluster=request.cluster
+            request.settings,
+            request.cache_dir,
+            request.jobs,
+            cluster=request.cluster,
+            pronunciations=document_dictionary(document),
         ) as renderer:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
@@ -231,6 +236,13 @@ def render_document(request: RenderRequest) -> RenderSummary:
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
     return RenderSummary(line, len(clips), timeline.sample_count / rate, synthesised)
+
+
+def document_dictionary(document: Document) -> Dictionary:
+    """The pronunciations for ``document``: its front matter's ``pronunciations`` field,
+    the ``<name>.pronunciations.txt`` file beside it, then the user's own file."""
+    front_matter = dict(document.metadata.extra).get("pronunciations", "")
+    return load_dictionary(Path(document.path) if document.path else None, front_matter)
 
 
 def _recorded_seconds(sync_json: Path) -> float | None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -30,7 +31,10 @@ from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
 from reader.narration.cachelimit import InUse, enforce_limit
 from reader.narration.engines import engine_for
+from reader.narration.engines.port import WordMark
 from reader.narration.limits import MAX_JOBS
+from reader.narration.pronunciations import Dictionary, load_dictionary
+from reader.narration.spoken import Options, Speakable, speakable
 from reader.narration.synthesis import NarrationSettings, synthesise_into_cache
 from reader.narration.timing import RenderedParagraph
 from reader.narration.worker import WorkerPool
@@ -72,12 +76,17 @@ class ParagraphRenderer:
         *,
         in_process: bool | None = None,
         cluster: str | None = None,
+        pronunciations: Dictionary | None = None,
     ) -> None:
         if not 1 <= jobs <= MAX_JOBS:
             raise ReaderError(f"jobs {jobs} is out of range (1 to {MAX_JOBS})")
         self.settings = settings
         self.jobs = jobs
         self.cluster = cluster  # a Dask scheduler address: synthesise there, not here
+        # What is said for each text ("$1 million" -> "one million dollars") and the map
+        # back to the text's own offsets; the user's dictionary unless one is given.
+        self._dictionary = load_dictionary() if pronunciations is None else pronunciations
+        self._spoken: dict[str, Speakable] = {}
         self.cache = NarrationCache(cache_dir or default_cache_dir())
         # The keys this renderer works on stay safe from eviction until it is closed.
         self._in_use = InUse(self.cache.root)
@@ -117,11 +126,23 @@ class ParagraphRenderer:
             self._pool.close()
             self._pool = None
 
+    def spoken(self, text: str) -> Speakable:
+        """What the engine is given for ``text`` (numbers, money, abbreviations and the
+        pronunciation dictionary applied), with the map back to ``text``."""
+        found = self._spoken.get(text)
+        if found is None:
+            options = Options(spell_us=self.engine_name == "piper")
+            found = speakable(text, self._dictionary, options)
+            if len(self._spoken) > 4096:  # a long session: forget, do not grow
+                self._spoken.clear()
+            self._spoken[text] = found
+        return found
+
     def key(self, text: str) -> str:
-        """The cache key of ``text`` spoken with these settings."""
+        """The cache key of ``text`` spoken with these settings (keyed by what is said)."""
         s = self.settings
         return cache_key(
-            text,
+            self.spoken(text).text,
             self.voice,
             s.rate_wpm,
             s.pitch,
@@ -225,11 +246,20 @@ class ParagraphRenderer:
                 local = partial(_local, self.settings, root) if self.in_process else None
                 self._pool = WorkerPool(self.jobs, local, self.settings.voice)
         s = self.settings
-        jobs = [(key, paragraphs[positions[0]].text) for key, positions in missing.items()]
+        jobs = [
+            (key, self.spoken(paragraphs[positions[0]].text).text)
+            for key, positions in missing.items()
+        ]
         try:
             yield from self._pool.run(jobs, s.as_list(), root)
         except OSError as error:
             raise ReaderError(f"cannot write the narration cache: {error}", EXIT_FAILURE) from None
+
+    def _to_original(self, text: str, marks: Sequence[WordMark]) -> tuple[WordMark, ...]:
+        spoken = self.spoken(text)
+        if spoken.text == text:
+            return tuple(marks)
+        return _map_marks(spoken, marks)
 
     def _finish(
         self,
@@ -252,12 +282,22 @@ class ParagraphRenderer:
             )
             return
         try:
-            sync = align(paragraph, entry.marks, entry.sample_count, entry.sample_rate)
+            marks = self._to_original(paragraph.text, entry.marks)
+            sync = align(paragraph, marks, entry.sample_count, entry.sample_rate)
             check(paragraph, sync)
         except AlignmentError as error:
             failures[position] = str(error)
             return
         rendered[position] = RenderedParagraph(entry.wav_path, sync)
+
+
+def _map_marks(spoken: Speakable, marks: Sequence[WordMark]) -> tuple[WordMark, ...]:
+    """Marks on the spoken text moved onto the original text's offsets."""
+    moved = []
+    for mark in marks:
+        start, end = spoken.original_span(mark.char_start, mark.char_start + mark.char_length)
+        moved.append(replace(mark, char_start=start, char_length=end - start))
+    return tuple(moved)
 
 
 def _local(settings: NarrationSettings, root: str, key: str, text: str) -> int:
