@@ -325,10 +325,12 @@ def _version() -> str:
     from reader.narration.engines.piper_model import PATCH_FORMAT, source_digest
 
     try:
-        piper_version = metadata.version("piper-tts")
+        versions = "; ".join(
+            f"{name} {metadata.version(name)}" for name in ("piper-tts", "onnxruntime")
+        )
     except metadata.PackageNotFoundError:
         return f"{SYNTH_FORMAT}; not installed"
-    return f"{SYNTH_FORMAT}; piper-tts {piper_version}; model {source_digest()}; {PATCH_FORMAT}"
+    return f"{SYNTH_FORMAT}; {versions}; model {source_digest()}; {PATCH_FORMAT}"
 
 
 ENGINE = PiperEngine()
