@@ -208,3 +208,24 @@ def test_importing_the_engine_loads_nothing_heavy(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def _clause(words: int) -> list[str]:
+    return list(" ".join(["wˈʌn"] * words))
+
+
+@pytest.mark.parametrize("clauses", [[3], [30, 30, 30], [5, 40, 3, 40, 2], [200], [60, 150]])
+def test_long_sentences_are_cut_into_bounded_calls(clauses: list[int]) -> None:
+    from reader.narration.engines.piper import MAX_CALL_PHONEMES, MIN_CALL_PHONEMES, _calls
+
+    phonemes: list[str] = []
+    for words in clauses:
+        phonemes += [*([" "] if phonemes else []), *_clause(words), ","]
+    calls = _calls(phonemes)
+    # Nothing lost but the spaces where calls were cut.
+    assert sum(len(c) for c in calls) + len(calls) - 1 == len(phonemes)
+    assert all(len(c) <= MAX_CALL_PHONEMES for c in calls)
+    if len(calls) > 1:
+        assert all(len(c) >= MIN_CALL_PHONEMES for c in calls)
+    if len(phonemes) >= 2 * MIN_CALL_PHONEMES and len(clauses) > 1:
+        assert len(calls) > 1  # cut at clause punctuation

