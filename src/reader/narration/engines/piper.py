@@ -66,6 +66,7 @@ class _Runtime:
     id_map: dict[str, list[int]]
     noise_scale: float
     noise_w: float
+    run_options: Any = None  # onnxruntime.RunOptions
     word_sounds: dict[str, str] = field(default_factory=dict)
 
 
@@ -282,7 +283,7 @@ def _infer(runtime: _Runtime, ids: list[int], length_scale: float) -> tuple[Any,
         for name, size in zip(NOISE_INPUTS, sizes, strict=True):
             feeds[name] = rng.standard_normal(size, dtype=np.float32)
         try:
-            audio, durations = runtime.session.run(None, feeds)
+            audio, durations = runtime.session.run(None, feeds, runtime.run_options)
         except Exception as error:  # onnxruntime raises its own exception types
             # Most likely the flow needed more noise than the bound (its reshape fails):
             # retry with four times as much; the noise's start, so the audio, is the same.
@@ -331,7 +332,11 @@ def _load_runtime() -> _Runtime:
         raise ReaderError(f"cannot load the Piper voice {model} ({error})", EXIT_FAILURE) from None
     voice = PiperVoice(session=session, config=config)
     id_map = {key: list(value) for key, value in config.phoneme_id_map.items()}
-    return _Runtime(voice, session, id_map, config.noise_scale, config.noise_w_scale)
+    # Give the arena's free chunks back after every call: a worker otherwise keeps the
+    # memory of its longest sentence for good (two workers would hold 700 MB and more).
+    run_options = onnxruntime.RunOptions()
+    run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+    return _Runtime(voice, session, id_map, config.noise_scale, config.noise_w_scale, run_options)
 
 
 def _optional(name: str) -> Any:
