@@ -34,6 +34,7 @@ def _sentence(text: str) -> tuple[str, list[align.SpokenWord]]:
         ("“It’s late,” she said.", '"It\'s late," she said.'),
         ("We met St. Louis and Mr. Jones.", "We met Saint Louis and Mister Jones."),
         ("It ended at 5 p.m.", "It ended at 5 p.m."),  # the final dot ends the sentence
+        ("See No. 7 and no. It.", "See number 7 and no It."),
     ],
 )
 def test_spoken_form_keeps_one_sentence(text: str, spoken: str) -> None:

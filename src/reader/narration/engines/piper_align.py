@@ -99,6 +99,8 @@ def spoken_sentence(text: str, sentence: Sentence) -> tuple[str, list[SpokenWord
         if dotted and not last:
             bare = spoken.rstrip(".")
             spoken = TITLES.get(bare.lower(), bare)
+            if bare.lower() == "no" and words[number + 1].text[:1].isdigit():
+                spoken = "number"  # "No. 7"
             if not word.text.endswith("."):
                 cursor += 1  # drop the dot that follows the word
         parts.append(spoken)
