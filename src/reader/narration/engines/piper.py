@@ -5,8 +5,9 @@ Installed with the ``reader[neural]`` extra; without it the package still works 
 eSpeak NG and :meth:`PiperEngine.available` names the install command. One text is spoken
 sentence by sentence (the project's own splitter, so "Dr." and "U.S." do not end one);
 a long sentence is cut at clause punctuation into model calls of at least
-``MIN_CALL_PHONEMES`` phonemes, because memory and time to first sound grow with the call
-(ENGINE-NOTES: 835 MB for the speech's longest sentence whole, 331 MB cut). The raw model
+``MIN_CALL_PHONEMES`` phonemes, and a clause longer than ``MAX_CALL_PHONEMES`` at word
+spaces, because memory and time to first sound grow with the call (ENGINE-NOTES: 835 MB
+for the speech's longest sentence whole, 331 MB cut at clauses). The raw model
 audio gets one fixed gain: Piper's own per-sentence peak normalisation is never applied,
 so loudness does not jump between sentences. The noise the model would draw at random is
 an input (see ``piper_model``) derived from the phoneme ids, so the same text always
