@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "reader needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,cluster]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,neural,cluster]'
 	@touch $(STAMP)
 
 clean:

