@@ -31,3 +31,12 @@ def addresses_path() -> Path:
 @pytest.fixture(scope="session")
 def addresses(addresses_path: Path) -> Document:
     return load_document(addresses_path)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _piper_model_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The alignment-patched Piper model goes to a folder of the test session, never the
+    user's cache (subprocesses inherit it)."""
+    import os
+
+    os.environ["READER_PIPER_CACHE"] = str(tmp_path_factory.mktemp("piper-model"))
