@@ -5,7 +5,10 @@ Units: paragraph indices are 0-based (``start``); rates are words per minute.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -18,6 +21,7 @@ from reader.playback import Player
 from reader.settings import DocumentState, Settings, SettingsStore, document_key
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.stale import clamp_state
 from reader.tui.themes import DEFAULT_THEME, THEME_NAMES, reader_themes, theme_variable_defaults
 
 
@@ -53,6 +57,9 @@ class ReaderApp(App[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        # The first unexpected exception inside the UI and the file holding its traceback.
+        self.crash: BaseException | None = None
+        self.crash_log: Path | None = None
         for theme in reader_themes():
             self.register_theme(theme)
         name = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
@@ -76,6 +83,26 @@ class ReaderApp(App[None]):
             screen.action_quit_reader()
         else:
             self.exit()
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's handler (kept: it sets the exit code and lets Pilot re-raise) prints a
+        # traceback over the terminal and loses the place. Save first, log the details.
+        if self.crash is None:
+            self.crash = error
+            self.crash_log = _write_crash_log(self.session.store.directory, error)
+            screen = self.get_screen_or_none()
+            # The crash itself is what gets reported, not a second failure while saving.
+            with contextlib.suppress(Exception):
+                if screen is not None:
+                    screen.speech_close()
+                    screen.save_state()
+                else:
+                    self.session.save()
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Replaces Textual's traceback on the screen: ``run`` prints one line instead.
+        self._close_messages_no_wait()
 
     def get_screen_or_none(self) -> ReaderScreen | None:
         """The reading screen, once it exists."""
@@ -108,8 +135,10 @@ def create_app(
     state = remembered or settings.fresh_state()
     messages = list(notices or [])
     messages.extend(store.notices)
-    if remembered is not None and start is None and 0 < remembered.paragraph < len(document):
-        messages.append(f"Resumed at paragraph {remembered.paragraph + 1}, where you left off.")
+    state, stale = clamp_state(state, len(document))
+    messages.extend(stale)
+    if remembered is not None and start is None and state.paragraph > 0 and not stale:
+        messages.append(f"Resumed at paragraph {state.paragraph + 1}, where you left off.")
     if player is not None and player.notice:
         messages.append(player.notice)
     factory = factory or default_factory()
@@ -137,8 +166,32 @@ def run(
     player = open_player(audio) if factory is not None else None
     try:
         store = SettingsStore(data) if data else SettingsStore()
-        create_app(document, player=player, factory=factory, store=store, start=start).run()
+        app = create_app(document, player=player, factory=factory, store=store, start=start)
+        app.run()
     finally:
         if player is not None:
             player.close()
-    return 0
+    if app.crash is not None:
+        print(crash_line(app.crash, app.crash_log), file=sys.stderr)
+        return 1
+    return app.return_code or 0
+
+
+def crash_line(error: BaseException, log: Path | None) -> str:
+    """The one line printed after an unexpected error inside the UI."""
+    from reader.sanitize import for_terminal
+
+    what = for_terminal(f"{type(error).__name__}: {error}")[:200]
+    where = f"details in {log}" if log is not None else "no log could be written"
+    return f"reader: stopped on an unexpected error ({what}); your place is saved; {where}"
+
+
+def _write_crash_log(folder: Path, error: BaseException) -> Path | None:
+    """Write the traceback of ``error`` to ``folder/crash.log``; None when that fails."""
+    path = folder / "crash.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    except OSError:
+        return None
+    return path

@@ -43,6 +43,23 @@ class ParagraphLayout:
         """Rows taken, including the blank rows of the line spacing."""
         return len(self.rows)
 
+    def line_start(self, row: int) -> int:
+        """The first row of the text line that ``row`` belongs to (a view that starts
+        there never starts in the middle of a large-print glyph)."""
+        first = 0
+        for first_row, _start, _end in self.lines:
+            if first_row > row:
+                break
+            first = first_row
+        return first
+
+    def line_end(self, row: int) -> int:
+        """The first row after the text line that ``row`` belongs to (spacing included)."""
+        for first_row, _start, _end in self.lines:
+            if first_row > row:
+                return first_row
+        return self.height
+
     def rows_of(self, offset: int) -> tuple[int, int]:
         """First and last row of the text line holding character ``offset``."""
         first = 0

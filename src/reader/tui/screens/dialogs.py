@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -25,7 +26,26 @@ from reader.selection import parse_number, parse_ranges
 _CANCEL = Binding("escape", "cancel", "Cancel", id="dialog_cancel")
 
 
-class _Dialog(ModalScreen[object]):
+class SafeModal(ModalScreen[object]):
+    """A modal screen that closes at most once, and only while it is on top.
+
+    Textual's ``dismiss`` pops whatever screen is on top: a second Enter queued before the
+    first one closed the dialog (or Escape right after Enter) popped the reading screen
+    and crashed with ``ScreenStackError: Can't pop screen``.
+    """
+
+    _reader_closing = False
+
+    def dismiss(self, result: object | None = None) -> AwaitComplete:
+        """Close with ``result``; ignored when already closing or not the top screen."""
+        if self._reader_closing or not self.is_active:
+            done: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+            return done
+        self._reader_closing = True
+        return super().dismiss(result)
+
+
+class _Dialog(SafeModal):
     BINDINGS: ClassVar[list[BindingType]] = [_CANCEL]
 
     def action_cancel(self) -> None:
