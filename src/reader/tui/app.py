@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.geometry import Offset
 
 from reader.document import Document
 from reader.playback import Player
@@ -67,6 +68,24 @@ class ReaderApp(App[None]):
         if session.settings.keymap:
             # Before the screen exists, so the key line and help show the user's keys.
             self.set_keymap(session.settings.keymap)
+
+    @property
+    def cursor_position(self) -> Offset:
+        """Where Textual puts the terminal cursor after each frame: asked of the screen on
+        top every time (see :mod:`reader.tui.cursor`), else the last position set."""
+        fallback: Offset = getattr(self, "_cursor_fallback", Offset(0, 0))
+        try:
+            screen = self.screen
+        except Exception:  # no screen yet, or the app is closing
+            return fallback
+        where = getattr(screen, "terminal_cursor", None)
+        found = where() if callable(where) else None
+        return found if isinstance(found, Offset) else fallback
+
+    @cursor_position.setter
+    def cursor_position(self, value: Offset) -> None:
+        # Textual's Input sets it; kept for screens that do not say where the cursor goes.
+        self._cursor_fallback = value
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Values for the reader's own stylesheet variables under any theme."""

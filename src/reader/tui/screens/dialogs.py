@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Offset
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -22,6 +23,7 @@ from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
 from reader.sanitize import for_terminal
 from reader.selection import parse_number, parse_ranges
+from reader.tui.cursor import dialog_cursor
 
 _CANCEL = Binding("escape", "cancel", "Cancel", id="dialog_cancel")
 
@@ -35,6 +37,13 @@ class SafeModal(ModalScreen[object]):
     """
 
     _reader_closing = False
+
+    # The VoiceDialog sets this while arrows move its list (the cursor follows the item).
+    cursor_on_list = False
+
+    def terminal_cursor(self) -> Offset | None:
+        """The cell for the terminal cursor: the focused control or selected item."""
+        return dialog_cursor(self, prefer_list=self.cursor_on_list)
 
     def dismiss(self, result: object | None = None) -> AwaitComplete:
         """Close with ``result``; ignored when already closing or not the top screen."""

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.timer import Timer
 
@@ -87,6 +88,15 @@ class ReaderScreen(SpeakingScreen):
         self.speech_setup()
         self.query_one(ReadingView).focus()
         self._refresh_status()
+
+    def terminal_cursor(self) -> Offset | None:
+        """The reading place while the reading view has focus (the top left of the view
+        when paging has moved the place out of sight)."""
+        view = self.query_one(ReadingView)
+        if self.focused is not view:
+            return None
+        cell = view.cursor_cell()
+        return view.content_region.offset + (cell if cell is not None else Offset(0, 0))
 
     # ----- state helpers ---------------------------------------------------------------
 
