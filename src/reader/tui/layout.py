@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from reader.tui.glyphs import is_rtl
 from reader.tui.largeprint import draw_word, rows_for_level, space_width, word_width
 
 _TOKEN = re.compile(r"\S+")
@@ -145,13 +146,16 @@ def _plain_row(words: list[tuple[str, int]]) -> tuple[Piece, ...]:
 
 def _big_rows(words: list[tuple[str, int]], measure: _Measure) -> list[tuple[Piece, ...]]:
     drawn = [(draw_word(word, measure.rows), word, start) for word, start in words]
+    if is_rtl(words[0][0]):
+        # A right-to-left line is shown in visual order: its first word rightmost.
+        drawn.reverse()
     out: list[tuple[Piece, ...]] = []
     for row in range(measure.rows):
         pieces: list[Piece] = []
         for index, (big, word, start) in enumerate(drawn):
             if index:
-                gap_start = pieces[-1].end
-                pieces.append(Piece(" " * measure.space, gap_start, start, False))
+                gap_start, gap_end = sorted((pieces[-1].end, start))
+                pieces.append(Piece(" " * measure.space, gap_start, gap_end, False))
             pieces.append(Piece(big.rows[row], start, start + len(word), True))
         out.append(tuple(pieces))
     return out

@@ -304,8 +304,11 @@ class ReadingView(Widget, can_focus=True):
         line_style = base + self._style("reading--current") if is_current else base
         segments = [self._gutter(index, row, is_current, base)]
         source = self.document.paragraphs[index].text
+        # In large print the sentence is marked by one rule under the line's last glyph
+        # row (below the baseline), not by underlining every row (a strike-through).
+        rule = layout.line_rows == 1 or row - layout.line_start(row) == layout.line_rows - 1
         for piece in layout.rows[row]:
-            style = self._piece_style(piece, source, is_current, line_style)
+            style = self._piece_style(piece, source, is_current, rule, line_style)
             segments.append(Segment(piece.text, style))
         return Strip(segments).adjust_cell_length(width, line_style)
 
@@ -318,7 +321,9 @@ class ReadingView(Widget, can_focus=True):
         number = str(index + 1) if row == 0 else ""
         return Segment(f" {number:>{self._digits}}  ", style)
 
-    def _piece_style(self, piece: Piece, source: str, is_current: bool, line_style: Style) -> Style:
+    def _piece_style(
+        self, piece: Piece, source: str, is_current: bool, rule: bool, line_style: Style
+    ) -> Style:
         style = line_style
         if self.search_terms and piece.is_word:
             folded = source[piece.start : piece.end].casefold()
@@ -326,7 +331,7 @@ class ReadingView(Widget, can_focus=True):
                 style += self._style("reading--match")
         if not is_current:
             return style
-        if self.sentence_span and _inside(piece, self.sentence_span):
+        if rule and self.sentence_span and _inside(piece, self.sentence_span):
             style += self._style("reading--sentence")
         if self.word_span and piece.is_word and _inside(piece, self.word_span):
             style += self._style("reading--word")
