@@ -49,6 +49,14 @@ class Terminal:
         x, y = self._tmux("display", "-p", "-t", self.name, "#{cursor_x} #{cursor_y}").split()
         return int(x), int(y)
 
+    def mouse_modes(self) -> tuple[bool, bool]:
+        """(any-motion tracking on, button tracking on), as the program set them."""
+        out = self._tmux(
+            "display", "-p", "-t", self.name, "#{mouse_all_flag} #{mouse_standard_flag}"
+        )
+        any_motion, standard = out.split()
+        return any_motion == "1", standard == "1"
+
     def keys(self, *keys: str) -> None:
         """Send keys (tmux names: Escape, Enter, F3, S-F3, ...)."""
         self._tmux("send-keys", "-t", self.name, *keys)

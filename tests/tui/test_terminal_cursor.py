@@ -92,3 +92,21 @@ def test_resize_storm_in_a_real_terminal(open_reader: object, speech: Document) 
     assert terminal.screen()[y].startswith("▌ 5 "), "the cursor is on the paragraph's first row"
     terminal.keys("q")
     assert terminal.exit_code() == 0
+
+
+def test_no_any_motion_mouse_and_shift_f3_searches_back(open_reader: object) -> None:
+    terminal = open_reader("--from", "40")  # type: ignore[operator]
+    terminal.wait_for("Paragraph 40 of 60")
+    assert terminal.mouse_modes() == (False, True)
+    terminal.keys("/")
+    terminal.wait_for("Search for")
+    terminal.keys("police", "Enter")
+    terminal.wait_for("Match in paragraph")
+    terminal.keys("S-F3")  # tmux sends ESC[1;2R, as xterm does
+    rows = terminal.wait_for("Match in paragraph")
+    first = next(row for row in rows if "Match in paragraph" in row)
+    terminal.settle()
+    terminal.keys("S-F3")
+    terminal.settle()
+    second = next(row for row in terminal.screen() if "Match in paragraph" in row)
+    assert first != second

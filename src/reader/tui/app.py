@@ -9,40 +9,25 @@ import contextlib
 import gc
 import sys
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.geometry import Offset
 
 from reader.document import Document
 from reader.playback import Player
-from reader.settings import DocumentState, Settings, SettingsStore, document_key
+from reader.settings import SettingsStore, document_key
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.session import Session
 from reader.tui.stale import clamp_state
 from reader.tui.themes import DEFAULT_THEME, THEME_NAMES, reader_themes, theme_variable_defaults
 
-
-@dataclass
-class Session:
-    """Everything one run of the reader works on."""
-
-    document: Document
-    store: SettingsStore
-    settings: Settings
-    key: str
-    state: DocumentState
-    narrator: Narrator | None
-    start: int | None = None
-    notices: list[str] = field(default_factory=list)
-
-    def save(self) -> None:
-        """Write this document's state and the preferences to the settings file."""
-        self.settings.remember(self.key, self.state)
-        self.store.save(self.settings)
+__all__ = ["ReaderApp", "Session", "crash_line", "create_app", "run"]
 
 
 class ReaderApp(App[None]):
@@ -102,6 +87,19 @@ class ReaderApp(App[None]):
             screen.action_quit_reader()
         else:
             self.exit()
+
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """xterm sends shift+F3 as ESC[1;2R, which Textual parses as a cursor-position
+        report (row 1, column 2); this app never asks for one, so it is the key."""
+        screen = self.screen
+        if (event.x, event.y) == (1, 0) and isinstance(screen, ReaderScreen):
+            screen.action_search_previous()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, without any-motion mouse tracking (see tui/driver.py)."""
+        from reader.tui.driver import quieter_mouse
+
+        return quieter_mouse(super().get_driver_class())
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual's handler (kept: it sets the exit code and lets Pilot re-raise) prints a

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -24,13 +24,12 @@ from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
 from reader.settings import MAX_RATE, MIN_RATE
 from reader.tui.narrator import Narrator
+from reader.tui.refusals import explained
 from reader.tui.screens.voices import voice_words
+from reader.tui.session import SessionApp
 from reader.tui.themes import theme_label
 from reader.tui.widgets.reading import ReadingView, Span
 from reader.tui.widgets.status import clock
-
-if TYPE_CHECKING:
-    from reader.tui.app import ReaderApp
 
 POLL_HZ = 60  # worst-case lag = one poll (17 ms) + one device period, well inside 50 ms
 RATE_STEP = 25
@@ -61,12 +60,9 @@ class SpeakingScreen(Screen[None]):
         self._prepare_timer: Timer | None = None
 
     @property
-    def reader(self) -> ReaderApp:
-        """The app, typed."""
-        from reader.tui.app import ReaderApp
-
-        assert isinstance(self.app, ReaderApp)
-        return self.app
+    def reader(self) -> SessionApp:
+        """The app, as the holder of the session (typed without importing the app)."""
+        return cast("SessionApp", self.app)
 
     @property
     def paragraph(self) -> Paragraph:
@@ -124,6 +120,8 @@ class SpeakingScreen(Screen[None]):
             f"Theme {theme_label(self.app.theme)}",
             self.playback_words(),
         ]
+        if self.narrator is not None:
+            parts.append(f"Rate {self.narrator.rate} wpm")
         voice = self.reader.session.state.voice
         if voice is not None:  # named in words; the default voice goes unsaid
             parts.append(f"Voice {voice_words(voice).removeprefix('voice ')}")
@@ -190,6 +188,7 @@ class SpeakingScreen(Screen[None]):
             "slower": narrator is None or rate - RATE_STEP < MIN_RATE,
         }
 
+    @explained
     def action_play_pause(self) -> None:
         """Play from the current sentence, pause, or resume where it paused."""
         narrator = self.narrator
@@ -206,6 +205,7 @@ class SpeakingScreen(Screen[None]):
         self._refresh_status()
         self.refresh_bindings()
 
+    @explained
     def action_stop(self) -> None:
         """Stop narration; the place stays."""
         self.stop_speech()
@@ -231,6 +231,7 @@ class SpeakingScreen(Screen[None]):
         narrator.set_voice(session.state.voice, rate)
         session.state = replace(session.state, rate=rate)
         self.notice = f"Speech rate {rate} words a minute."
+        self._refresh_status()
         if self.speech_state in ("playing", "loading"):
             offset = self.word_span[0] if self.word_span else self.sentence_offset()
             self.start_speech(self.current, offset)
@@ -251,10 +252,12 @@ class SpeakingScreen(Screen[None]):
             self.start_speech(self.current, offset)
         self._refresh_status()
 
+    @explained
     def action_faster(self) -> None:
         """Speak faster."""
         self._change_rate(RATE_STEP)
 
+    @explained
     def action_slower(self) -> None:
         """Speak slower."""
         self._change_rate(-RATE_STEP)
