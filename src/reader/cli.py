@@ -71,6 +71,8 @@ def _start_index(document: Document, number: int | None) -> int:
 def run_open(args: argparse.Namespace) -> int:
     """Open a document in the terminal reader (Textual, imported only here)."""
     document = load(args)
+    if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
+        raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
     start = _start_index(document, getattr(args, "start", None))
     from reader.tui.app import run
 

@@ -150,23 +150,35 @@ class BookmarksDialog(_Dialog):
 
 
 class ExportDialog(_Dialog):
-    """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it."""
+    """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it.
+
+    Enter in either field exports. A file that exists is replaced only after the reader
+    confirms: the dialog then offers "Replace" (Enter again, or ctrl+r). Paragraphs are not
+    numbered, as ``reader export`` without ``--numbered`` and line mode write them.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _CANCEL,
+        Binding("ctrl+r", "replace", "Replace the existing file", id="export_replace"),
+    ]
 
     def __init__(self, document: Document, current: int) -> None:
         super().__init__(id="export")
         self.document = document
         self.current = current
+        self._confirmed: Path | None = None  # the existing file the reader agreed to replace
 
     def compose(self) -> ComposeResult:
         stem = Path(self.document.path).stem if self.document.path else "document"
         # Relative: written to the folder the reader was started from.
         default_path = f"{stem}-paragraph-{self.current + 1}.txt"
         with Vertical(classes="dialog"):
-            yield Static("Export to plain text", classes="dialog-title")
+            yield Static("Export to plain text (Enter exports)", classes="dialog-title")
             yield Static('Paragraphs: a number, a range like 3-7,12, "section" or "all"')
             yield Input(str(self.current + 1), id="range")
-            yield Static("File to write (it must not exist yet):")
-            yield Input(default_path, id="path")
+            yield Static("File to write:")
+            # Not selected on focus: a key typed after Tab must not replace the whole name.
+            yield Input(default_path, id="path", select_on_focus=False)
             yield Static("", classes="dialog-error")
 
     def selection(self, text: str) -> list[int]:
@@ -181,16 +193,33 @@ class ExportDialog(_Dialog):
         return parse_ranges(text, count)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "range":
-            self.query_one("#path", Input).focus()
-            return
+        del event
+        self._export(replace=False)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "path":
+            self._confirmed = None
+
+    def action_replace(self) -> None:
+        """Export, replacing the file if it exists."""
+        self._export(replace=True)
+
+    def _export(self, *, replace: bool) -> None:
         try:
             indices = self.selection(self.query_one("#range", Input).value)
-            path = Path(self.query_one("#path", Input).value.strip()).expanduser()
-            if not str(path):
+            name = self.query_one("#path", Input).value.strip()
+            if not name:
                 raise ReaderError("give a file name to write")
-            text = export_text(self.document, indices, ExportOptions(numbered=True))
-            write_atomically(path, text, force=False)
+            path = Path(name).expanduser().absolute()
+            if path.exists() and not replace and self._confirmed != path:
+                self._confirmed = path
+                self._error(
+                    f"{path} already exists. Replace it? Enter again or ctrl+r replaces it; "
+                    "Escape keeps it."
+                )
+                return
+            text = export_text(self.document, indices, ExportOptions())
+            write_atomically(path, text, force=True if path == self._confirmed else replace)
         except ReaderError as error:
             self._error(str(error))
             return
