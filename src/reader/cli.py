@@ -76,7 +76,8 @@ def run_open(args: argparse.Namespace) -> int:
     start = _start_index(document, getattr(args, "start", None))
     from reader.tui.app import run
 
-    return run(document, audio=args.audio, start=None if args.start is None else start)
+    start_at = None if args.start is None else start
+    return run(document, audio=args.audio, start=start_at, quiet=args.quiet_screen)
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -152,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "null"),
         default="auto",
         help="audio output: the default device, or null (silent, in real time)",
+    )
+    opener.add_argument(
+        "--quiet-screen",
+        action="store_true",
+        help="for screen readers: no ticking clock, no moving word highlight",
     )
     handlers["open"] = run_open
 

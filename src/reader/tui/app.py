@@ -137,13 +137,15 @@ def create_app(
     store: SettingsStore | None = None,
     start: int | None = None,
     notices: list[str] | None = None,
+    quiet: bool = False,
 ) -> ReaderApp:
     """Build the reader for ``document``.
 
     ``player`` plays narration (no player, no narration); ``factory`` makes the paragraph
     renderer (default: the project's narration renderer when it is installed); ``store``
     holds settings (default: the user's data folder); ``start`` is a 0-based paragraph
-    that overrides the remembered position.
+    that overrides the remembered position; ``quiet`` is the quiet screen for screen
+    readers (no ticking clock, no moving word highlight).
     """
     store = store or SettingsStore()
     settings = store.load()
@@ -162,7 +164,7 @@ def create_app(
     narrator = None
     if player is not None and factory is not None:
         narrator = Narrator(document, player, factory, state.voice, state.rate)
-    session = Session(document, store, settings, key, state, narrator, start, messages)
+    session = Session(document, store, settings, key, state, narrator, start, messages, quiet)
     # A 1 MB document is millions of small immutable objects; left to the cyclic garbage
     # collector they are rescanned on every full collection, which showed up as key
     # presses slower than on the speech. They live as long as the app: take them out of
@@ -172,7 +174,12 @@ def create_app(
 
 
 def run(
-    document: Document, *, audio: str = "auto", start: int | None = None, data: Path | None = None
+    document: Document,
+    *,
+    audio: str = "auto",
+    start: int | None = None,
+    data: Path | None = None,
+    quiet: bool = False,
 ) -> int:
     """Open the reader in this terminal until the reader quits. The audio device is
     opened first (outside the UI, so that driver chatter cannot reach the screen), and
@@ -183,7 +190,9 @@ def run(
     player = open_player(audio) if factory is not None else None
     try:
         store = SettingsStore(data) if data else SettingsStore()
-        app = create_app(document, player=player, factory=factory, store=store, start=start)
+        app = create_app(
+            document, player=player, factory=factory, store=store, start=start, quiet=quiet
+        )
         app.run()
     finally:
         if player is not None:

@@ -26,6 +26,8 @@ class Session:
     narrator: Narrator | None
     start: int | None = None
     notices: list[str] = field(default_factory=list)
+    # Quiet screen (--quiet-screen): no ticking clock, no moving word highlight.
+    quiet: bool = False
 
     def save(self) -> None:
         """Write this document's state and the preferences to the settings file."""

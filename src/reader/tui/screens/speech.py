@@ -11,7 +11,6 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from itertools import accumulate
 from typing import cast
 
 from textual.reactive import reactive
@@ -23,13 +22,13 @@ from reader.errors import ReaderError
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
 from reader.settings import MAX_RATE, MIN_RATE
+from reader.tui.clock import NarrationClock
 from reader.tui.narrator import Narrator
 from reader.tui.refusals import explained
 from reader.tui.screens.voices import voice_words
 from reader.tui.session import SessionApp
 from reader.tui.themes import theme_label
 from reader.tui.widgets.reading import ReadingView, Span
-from reader.tui.widgets.status import clock
 
 POLL_HZ = 60  # worst-case lag = one poll (17 ms) + one device period, well inside 50 ms
 RATE_STEP = 25
@@ -54,7 +53,7 @@ class SpeakingScreen(Screen[None]):
         super().__init__(id=id)
         self.speech_state = "stopped"  # stopped, loading, playing, paused
         self._token = 0
-        self._word_starts: list[int] | None = None
+        self._clock: NarrationClock | None = None
         self._last_spoken: tuple[int, float] = (0, 0.0)
         self._poll: Timer | None = None
         self._prepare_timer: Timer | None = None
@@ -161,20 +160,22 @@ class SpeakingScreen(Screen[None]):
             return "No narration"
         names = {"stopped": "Stopped", "loading": "Preparing", "playing": "Playing"}
         name = names.get(self.speech_state, "Paused")
-        if self._word_starts is None:
+        if self._clock is None:
             return name
         per_word = narrator.seconds_per_word()
         if self.speech_state in ("playing", "paused"):
             paragraph, seconds = self._last_spoken
+            play: int | None = self._token
         else:
             # Not speaking: the clock stands where narration would start (the reader may
             # have moved since it stopped).
-            paragraph = self.current
+            paragraph, play = self.current, None
             before = self.paragraph.sentences[: self.sentence]
             seconds = sum(len(sentence.words) for sentence in before) * per_word
-        elapsed = self._word_starts[paragraph] * per_word + seconds
-        total = self._word_starts[-1] * per_word
-        return f"{name} {clock(elapsed)} / {clock(total)}"
+        if self.reader.session.quiet:
+            return name  # quiet screen: no ticking clock
+        times = self._clock.words(narrator.durations(), per_word, paragraph, seconds, play)
+        return f"{name} {times}"
 
     def speech_blocked(self) -> dict[str, bool]:
         """Narration keys that cannot work now."""
@@ -281,9 +282,8 @@ class SpeakingScreen(Screen[None]):
         narrator = self.narrator
         if narrator is None:
             return
-        if self._word_starts is None:
-            counts = (len(p.words) for p in narrator.document.paragraphs)
-            self._word_starts = [0, *accumulate(counts)]
+        if self._clock is None:
+            self._clock = NarrationClock([len(p.words) for p in narrator.document.paragraphs])
         self._token += 1
         token = self._token
         narrator.player.stop()
@@ -360,7 +360,8 @@ class SpeakingScreen(Screen[None]):
             self.current = spoken.paragraph
             self._prefetch(spoken.paragraph + 1, self._token)
         granularity = self.reader.session.settings.preferences.granularity
-        self.word_span = spoken.word_span if granularity == "word" else None
+        quiet = self.reader.session.quiet
+        self.word_span = spoken.word_span if granularity == "word" and not quiet else None
         if granularity != "paragraph" and spoken.sentence_span is not None:
             self.sentence_span = spoken.sentence_span
         elif granularity == "paragraph":
@@ -374,7 +375,8 @@ class SpeakingScreen(Screen[None]):
             self.stop_speech()
             self.notice = "End of the document."
             return
-        self._refresh_status()
+        if not quiet:  # quiet screen: the status changes only on actions
+            self._refresh_status()
         self.place_cursor()
 
     def speech_close(self) -> None:
