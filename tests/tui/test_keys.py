@@ -13,7 +13,7 @@ from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.themes import PALETTE_BY_NAME, THEME_NAMES
-from reader.tui.widgets.reading import ReadingView
+from reader.tui.widgets.reading import FULL_WIDTH, ReadingView
 
 Check = Callable[[ReaderScreen, ReaderApp], bool]
 
@@ -89,7 +89,8 @@ async def test_wider_after_narrower(speech: Document, make_app: Callable[..., Re
         assert screen.reading_width == narrow + 10
         for _ in range(10):
             await pilot.press("greater_than_sign")
-        assert screen.reading_width == 0
+        assert screen.reading_width == FULL_WIDTH
+        assert screen.notice == "The reading column is already as wide as the window."
 
 
 async def test_impossible_keys_say_why(

@@ -21,6 +21,7 @@ from textual.geometry import Offset
 from reader.document import Document
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
+from reader.tui.bindings import READING_BINDINGS
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.session import Session
@@ -156,6 +157,12 @@ def create_app(
     messages.extend(store.notices)
     state, stale = clamp_state(state, len(document))
     messages.extend(stale)
+    unknown = sorted(set(settings.keymap) - known_binding_ids())
+    if unknown:
+        messages.append(
+            f"Unknown key binding ids in the settings keymap, ignored: {', '.join(unknown)} "
+            "(the README lists the ids)."
+        )
     if remembered is not None and start is None and state.paragraph > 0 and not stale:
         messages.append(f"Resumed at paragraph {state.paragraph + 1}, where you left off.")
     if player is not None and player.notice:
@@ -201,6 +208,19 @@ def run(
         print(crash_line(app.crash, app.crash_log), file=sys.stderr)
         return 1
     return app.return_code or 0
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap can name (the README lists them)."""
+    from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog
+    from reader.tui.screens.help import HelpScreen
+    from reader.tui.screens.voices import VoiceDialog
+
+    ids = {"app_quit"}
+    for bindings in (READING_BINDINGS, BookmarksDialog.BINDINGS, ExportDialog.BINDINGS,
+                     HelpScreen.BINDINGS, VoiceDialog.BINDINGS):  # fmt: skip
+        ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
+    return ids
 
 
 def crash_line(error: BaseException, log: Path | None) -> str:

@@ -53,7 +53,7 @@ def refusal(screen: ReaderScreen, action: str) -> str | None:
         "smaller": (screen.level <= LEVELS[0], f"Smallest text size: {LEVELS[0]}."),
         "default_size": (screen.level == LEVELS[0], "Already the default text size (1)."),
         "wider": (
-            screen.reading_width == 0,
+            screen.at_full_width(),
             "The reading column is already as wide as the window.",
         ),
         "narrower": (

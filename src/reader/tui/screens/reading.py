@@ -27,7 +27,7 @@ from reader.tui.screens.help import HelpScreen, key_table
 from reader.tui.screens.paging import PagingScreen
 from reader.tui.screens.voices import VoiceDialog
 from reader.tui.themes import THEME_NAMES
-from reader.tui.widgets.reading import ReadingView
+from reader.tui.widgets.reading import FULL_WIDTH, ReadingView
 from reader.tui.widgets.status import TextLine
 
 WIDTH_STEP = 10
@@ -86,6 +86,7 @@ class ReaderScreen(PagingScreen):
         shown = key_table(self, footer_only=True)
         self.query_one("#keys", TextLine).text = "  ".join(f"{k} {d}" for k, d in shown)
         self.speech_setup()
+        self.query_one(ReadingView).show_bookmarks(state.bookmarks)
         self.query_one(ReadingView).focus()
         self._refresh_status()
 
@@ -236,28 +237,32 @@ class ReaderScreen(PagingScreen):
         view = self.query_one(ReadingView)
         return max(MIN_WIDTH, view.size.width - view.gutter_width - 1)
 
+    def at_full_width(self) -> bool:
+        """Whether the reading column is as wide as the window."""
+        return self.query_one(ReadingView).text_width >= self._full_width()
+
     @explained
     def action_wider(self) -> None:
         """Widen the reading column (up to the window)."""
-        width = self.reading_width + WIDTH_STEP
-        self.reading_width = 0 if width >= self._full_width() else width
+        width = self.query_one(ReadingView).text_width + WIDTH_STEP
+        self.reading_width = FULL_WIDTH if width >= self._full_width() else width
         self._remember_preferences()
         self._say_width()
 
     @explained
     def action_narrower(self) -> None:
         """Narrow the reading column."""
-        width = self.reading_width or self._full_width()
+        width = self.query_one(ReadingView).text_width
         self.reading_width = max(MIN_WIDTH, (width - 1) // WIDTH_STEP * WIDTH_STEP)
         self._remember_preferences()
         self._say_width()
 
     def _say_width(self) -> None:
-        width = self.reading_width
+        width = self.query_one(ReadingView).text_width
         self.notice = (
-            f"Reading column {width} characters wide."
-            if width
-            else "Reading column as wide as the window."
+            "Reading column as wide as the window."
+            if self.reading_width >= FULL_WIDTH
+            else f"Reading column {width} characters wide."
         )
 
     def action_line_spacing(self) -> None:
@@ -336,8 +341,8 @@ class ReaderScreen(PagingScreen):
             marks.add(self.current)
             self.notice = f"Bookmarked paragraph {self.current + 1}."
         session.state = replace(session.state, bookmarks=tuple(sorted(marks)))
+        self.query_one(ReadingView).show_bookmarks(session.state.bookmarks)
         self.save_state()
-        self.refresh_bindings()
 
     @explained
     def action_bookmarks(self) -> None:
@@ -351,8 +356,8 @@ class ReaderScreen(PagingScreen):
             if deleted:
                 kept = tuple(m for m in session.state.bookmarks if m not in deleted)
                 session.state = replace(session.state, bookmarks=kept)
+                self.query_one(ReadingView).show_bookmarks(kept)
                 self.save_state()
-                self.refresh_bindings()
             if isinstance(index, int):
                 self.go(index)
 

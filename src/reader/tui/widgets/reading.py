@@ -26,6 +26,11 @@ from reader.document import Document
 from reader.tui.layout import ParagraphLayout, Piece, layout_paragraph
 
 CACHE_SIZE = 256
+# The column when the reader has not chosen one: lines of 190 characters on a wide
+# window are hard to follow back to the next line's start.
+DEFAULT_COLUMN = 80
+FULL_WIDTH = 10_000  # a reading width meaning "as wide as the window"
+BOOKMARK = "*"
 MARKER = "\u258c"  # left half block: the current paragraph's bar, visible without colour
 Span = tuple[int, int] | None
 
@@ -59,6 +64,7 @@ class ReadingView(Widget, can_focus=True):
         self._frame_key: tuple[int, ...] = ()
         self._digits = len(str(len(document.paragraphs)))
         self._styles: dict[str, Style] = {}
+        self.bookmarks: frozenset[int] = frozenset()
 
     # ----- geometry -------------------------------------------------------------------
 
@@ -71,7 +77,7 @@ class ReadingView(Widget, can_focus=True):
     def text_width(self) -> int:
         """Cells available for the text itself."""
         room = max(8, self.size.width - self.gutter_width - 1)
-        return min(room, self.reading_width) if self.reading_width else room
+        return min(room, self.reading_width or DEFAULT_COLUMN)
 
     def layout_of(self, index: int) -> ParagraphLayout:
         """The (cached) layout of paragraph ``index`` at the current size and width."""
@@ -313,13 +319,18 @@ class ReadingView(Widget, can_focus=True):
         return Strip(segments).adjust_cell_length(width, line_style)
 
     def _gutter(self, index: int, row: int, is_current: bool, base: Style) -> Segment:
+        number = str(index + 1) if row == 0 else ""
+        mark = BOOKMARK if row == 0 and index in self.bookmarks else " "
         if is_current:
             style = base + self._style("reading--marker")
-            number = str(index + 1) if row == 0 else ""
-            return Segment(f"{MARKER}{number:>{self._digits}}  ", style)
+            return Segment(f"{MARKER}{number:>{self._digits}}{mark} ", style)
         style = base + self._style("reading--gutter")
-        number = str(index + 1) if row == 0 else ""
-        return Segment(f" {number:>{self._digits}}  ", style)
+        return Segment(f" {number:>{self._digits}}{mark} ", style)
+
+    def show_bookmarks(self, bookmarks: tuple[int, ...]) -> None:
+        """Mark these paragraphs (0-based) with a star after their number."""
+        self.bookmarks = frozenset(bookmarks)
+        self._invalidate()
 
     def _piece_style(
         self, piece: Piece, source: str, is_current: bool, rule: bool, line_style: Style
