@@ -74,3 +74,16 @@ def test_readme_lists_every_binding_id() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     missing = [i for i in sorted(known_binding_ids()) if f"`{i}`" not in readme]
     assert missing == []
+
+
+async def test_status_is_whole_in_a_narrow_window(
+    speech: Document, make_app: Callable[..., ReaderApp], null_player, fixture_factory
+) -> None:
+    app = make_app(speech, player=null_player, factory=fixture_factory)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen)
+        status = screen.query_one("#status")
+        needed = -(-len(screen.status) // status.size.width)
+        assert needed >= 3 and status.size.height >= needed
