@@ -87,3 +87,19 @@ async def test_status_is_whole_in_a_narrow_window(
         status = screen.query_one("#status")
         needed = -(-len(screen.status) // status.size.width)
         assert needed >= 3 and status.size.height >= needed
+
+
+async def test_last_paragraph_is_not_left_alone_on_an_empty_screen(
+    speech: Document, make_app: Callable[..., ReaderApp]
+) -> None:
+    app = make_app(speech)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen)
+        await pilot.press("G")
+        await pilot.pause()
+        view = screen.query_one(ReadingView)
+        shown = view.visible_paragraphs()
+        assert shown[-1] == 59 and len(shown) > 1
+        rows = ["".join(s.text for s in view.render_line(y)) for y in range(view.size.height)]
+        assert rows[-1].strip(), "the screen is filled down to its last row"
