@@ -142,3 +142,16 @@ async def test_unexpected_error_saves_the_place_and_reports_one_line(
     assert next(iter(saved["documents"].values()))["paragraph"] == 7
     line = crash_line(app.crash or RuntimeError(), app.crash_log)
     assert "\n" not in line and "RuntimeError: boom" in line and "crash.log" in line
+
+
+async def test_typed_markup_in_a_dialog_error_is_shown_not_parsed(
+    speech: Document, make_app: Callable[..., ReaderApp]
+) -> None:
+    app = make_app(speech)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        # '[x=' is an unfinished markup tag: parsed as markup it raised MarkupError.
+        await pilot.press("backspace", "left_square_bracket", "x", "equals_sign", "enter")
+        error = str(app.screen.query_one(".dialog-error").render())
+        assert "[x=" in error
+    assert app.crash is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
@@ -62,7 +63,9 @@ class _Dialog(SafeModal):
         self.dismiss(None)
 
     def _error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(f"Error: {for_terminal(message)}")
+        # Text, not markup: what the reader typed ("[3-" in a range) would be parsed as
+        # Rich markup and crash with MarkupError (found by the long random-key run).
+        self.query_one(".dialog-error", Static).update(Text(f"Error: {for_terminal(message)}"))
 
 
 class GoToDialog(_Dialog):
