@@ -155,3 +155,17 @@ async def test_typed_markup_in_a_dialog_error_is_shown_not_parsed(
         error = str(app.screen.query_one(".dialog-error").render())
         assert "[x=" in error
     assert app.crash is None
+
+
+async def test_bookmark_of_a_paragraph_with_brackets(make_app: Callable[..., ReaderApp]) -> None:
+    from reader.ingest import parse_text
+
+    document = parse_text("First [x= unfinished tag.\n\nSecond [b]bold?[/b] no.", markdown=False)
+    app = make_app(document)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("m", "j", "m", "apostrophe")
+        assert isinstance(app.screen, BookmarksDialog)
+        await pilot.press("down", "enter")
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen) and screen.current == 1
+    assert app.crash is None

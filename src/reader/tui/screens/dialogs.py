@@ -125,7 +125,8 @@ class BookmarksDialog(_Dialog):
     def _option(self, index: int) -> Option:
         words = self.document.paragraphs[index].text.split()
         preview = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
-        return Option(f"Paragraph {index + 1}: {preview}", id=str(index))
+        # Text: a paragraph holding "[b=" must be shown, not parsed as markup.
+        return Option(Text(for_terminal(f"Paragraph {index + 1}: {preview}")), id=str(index))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
