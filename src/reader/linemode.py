@@ -122,7 +122,8 @@ class LineReader:
     def _sentences(self) -> None:
         paragraph = self.document.paragraphs[self.current]
         total = len(paragraph.sentences)
-        lines = [f"Paragraph {paragraph.number}: {total} sentences"]
+        noun = "sentence" if total == 1 else "sentences"
+        lines = [f"Paragraph {paragraph.number}: {total} {noun}"]
         lines += [
             f"Sentence {i} of {total}: {s.text}" for i, s in enumerate(paragraph.sentences, 1)
         ]
@@ -133,6 +134,10 @@ class LineReader:
             self.write("Give a file name: e FILE\n")
             return
         path = Path(target).expanduser()
+        if path.exists() and not force:
+            # The export module's message names --force, which line mode does not have.
+            self.write(f"{path} already exists; e! {target} replaces it\n")
+            return
         write_atomically(
             path, export_text(self.document, [self.current], ExportOptions()), force=force
         )

@@ -35,3 +35,17 @@ def test_missing_file_is_one_line_without_starting_the_ui(tmp_path: Path) -> Non
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "nope.md" in result.stderr
+
+
+def test_open_refuses_when_stdout_is_not_a_terminal(tmp_path: Path, speech_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reader", "open", str(speech_path), "--audio", "null"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "reader read" in result.stderr

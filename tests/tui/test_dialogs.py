@@ -79,12 +79,13 @@ async def test_export_dialog_writes_a_range(
         path_input = dialog.query_one("#path")
         range_input.value = "3-5"  # type: ignore[attr-defined]
         path_input.value = str(target)  # type: ignore[attr-defined]
-        await pilot.press("enter")  # range -> path
-        await pilot.press("enter")  # write
+        await pilot.press("enter")  # Enter in the range field exports
         assert app.screen is screen
-        assert "Exported 3 paragraphs" in screen.notice
+        assert screen.notice == f"Exported 3 paragraphs to {target}."
     text = target.read_text(encoding="utf-8")
     assert "Paragraphs 3 to 5 of 60" in text
+    # The CLI's numbering rule: no numbers unless asked (reader export --numbered).
+    assert "\n3. " not in text and "[3]" not in text
     for index in (2, 3, 4):
         assert speech.paragraphs[index].text in text
     assert speech.paragraphs[5].text not in text
@@ -105,11 +106,35 @@ async def test_export_refuses_existing_file_and_bad_range(
         await pilot.press("enter")
         assert app.screen is dialog
         assert "already exists" in str(dialog.query_one(".dialog-error").render())
+        assert "Replace it?" in str(dialog.query_one(".dialog-error").render())
         dialog.query_one("#range").value = "70"  # type: ignore[attr-defined]
         await pilot.press("enter")
         assert "does not exist" in str(dialog.query_one(".dialog-error").render())
         await pilot.press("escape")
     assert target.read_text() == "keep me"
+
+
+async def test_export_replaces_after_confirming_and_tab_keeps_the_name(
+    speech: Document, make_app: Callable[..., ReaderApp], tmp_path: Path
+) -> None:
+    target = tmp_path / "exists.txt"
+    target.write_text("old")
+    app = make_app(speech, start=2)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = _reading(app)
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        path_input = dialog.query_one("#path")
+        default = path_input.value  # type: ignore[attr-defined]
+        await pilot.press("tab", "x")  # the name is not selected: x is added, not a new name
+        assert path_input.value == f"{default}x"  # type: ignore[attr-defined]
+        path_input.value = str(target)  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        assert app.screen is dialog and target.read_text() == "old"
+        await pilot.press("enter")  # Replace
+        assert app.screen is screen
+    assert speech.paragraphs[2].text in target.read_text()
 
 
 async def test_export_section(addresses: Document, make_app: Callable[..., ReaderApp], tmp_path):

@@ -13,7 +13,7 @@ from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.themes import PALETTE_BY_NAME, THEME_NAMES
-from reader.tui.widgets.reading import ReadingView
+from reader.tui.widgets.reading import FULL_WIDTH, ReadingView
 
 Check = Callable[[ReaderScreen, ReaderApp], bool]
 
@@ -68,6 +68,9 @@ def test_every_binding_is_covered() -> None:
     # tests/tui/test_narration.py and test_voices.py
     narration = {"play_pause", "stop", "faster", "slower", "voice"}
     elsewhere = {"search_next", "search_previous", "bookmarks", "quit", "wider"}
+    # tests/tui/test_keys_speak.py
+    elsewhere |= {"page_down", "page_up", "half_page_down", "half_page_up", "back_to_place",
+                  "quit_hint"}  # fmt: skip
     for binding in READING_BINDINGS:
         assert not isinstance(binding, tuple)
         assert binding.id and binding.description
@@ -86,25 +89,35 @@ async def test_wider_after_narrower(speech: Document, make_app: Callable[..., Re
         assert screen.reading_width == narrow + 10
         for _ in range(10):
             await pilot.press("greater_than_sign")
-        assert screen.reading_width == 0
+        assert screen.reading_width == FULL_WIDTH
+        assert screen.notice == "The reading column is already as wide as the window."
 
 
-async def test_impossible_actions_are_disabled(
+async def test_impossible_keys_say_why(
     speech: Document, make_app: Callable[..., ReaderApp]
 ) -> None:
     app = make_app(speech)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, ReaderScreen)
-        assert screen.check_action("previous_paragraph", ()) is None
-        assert screen.check_action("search_next", ()) is None
-        assert screen.check_action("bookmarks", ()) is None
-        assert screen.check_action("play_pause", ()) is None  # no player given
-        await pilot.press("p")
-        assert screen.current == 0
+        said = {}
+        for key in ("p", "f3", "apostrophe", "space", "s", "minus"):
+            screen.notice = ""
+            await pilot.press(key)
+            said[key] = screen.notice
+        assert said["p"] == "Already at the first paragraph."
+        assert said["f3"] == "No search yet: press / to search."
+        assert said["apostrophe"].startswith("No bookmarks yet")
+        assert said["space"].startswith("No narration")
+        assert said["s"] == "Narration is already stopped."
+        assert said["minus"] == "Smallest text size: 1."
         await pilot.press("end")
-        assert screen.check_action("next_paragraph", ()) is None
-        assert screen.check_action("previous_paragraph", ()) is True
+        await pilot.press("n")
+        assert screen.notice == "Already at the last paragraph (60 of 60)."
+        for _ in range(5):
+            await pilot.press("plus")
+        assert screen.notice == "Largest text size: 5."
+        assert app.screen is screen and screen.current == 59
 
 
 async def test_quit_saves_and_reopening_resumes(

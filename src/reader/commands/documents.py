@@ -13,6 +13,7 @@ from typing import Any
 
 from reader.commands.common import Handler, add_file, load, positive
 from reader.document import Document
+from reader.errors import ReaderError
 from reader.sanitize import for_terminal
 
 
@@ -25,10 +26,13 @@ def _start_index(document: Document, number: int | None) -> int:
 def run_open(args: argparse.Namespace) -> int:
     """Open a document in the terminal reader (Textual, imported only here)."""
     document = load(args)
+    if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
+        raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
     start = _start_index(document, getattr(args, "start", None))
     from reader.tui.app import run
 
-    return run(document, audio=args.audio, start=None if args.start is None else start)
+    start_at = None if args.start is None else start
+    return run(document, audio=args.audio, start=start_at, quiet=args.quiet_screen)
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -86,6 +90,11 @@ def add_document_commands(
         choices=("auto", "null"),
         default="auto",
         help="audio output: the default device, or null (silent, in real time)",
+    )
+    opener.add_argument(
+        "--quiet-screen",
+        action="store_true",
+        help="for screen readers: no ticking clock, no moving word highlight",
     )
     handlers["open"] = run_open
 

@@ -5,41 +5,31 @@ Units: paragraph indices are 0-based (``start``); rates are words per minute.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
-from dataclasses import dataclass, field
+import traceback
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
+from textual.geometry import Offset
 
 from reader.document import Document
 from reader.playback import Player
 from reader.sanitize import for_terminal
-from reader.settings import DocumentState, Settings, SettingsStore, document_key
+from reader.settings import SettingsStore, document_key
+from reader.tui.bindings import READING_BINDINGS
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.session import Session
+from reader.tui.stale import clamp_state
 from reader.tui.themes import DEFAULT_THEME, THEME_NAMES, reader_themes, theme_variable_defaults
 
-
-@dataclass
-class Session:
-    """Everything one run of the reader works on."""
-
-    document: Document
-    store: SettingsStore
-    settings: Settings
-    key: str
-    state: DocumentState
-    narrator: Narrator | None
-    start: int | None = None
-    notices: list[str] = field(default_factory=list)
-
-    def save(self) -> None:
-        """Write this document's state and the preferences to the settings file."""
-        self.settings.remember(self.key, self.state)
-        self.store.save(self.settings)
+__all__ = ["ReaderApp", "Session", "crash_line", "create_app", "run"]
 
 
 class ReaderApp(App[None]):
@@ -55,6 +45,9 @@ class ReaderApp(App[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        # The first unexpected exception inside the UI and the file holding its traceback.
+        self.crash: BaseException | None = None
+        self.crash_log: Path | None = None
         for theme in reader_themes():
             self.register_theme(theme)
         name = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
@@ -62,6 +55,24 @@ class ReaderApp(App[None]):
         if session.settings.keymap:
             # Before the screen exists, so the key line and help show the user's keys.
             self.set_keymap(session.settings.keymap)
+
+    @property
+    def cursor_position(self) -> Offset:
+        """Where Textual puts the terminal cursor after each frame: asked of the screen on
+        top every time (see :mod:`reader.tui.cursor`), else the last position set."""
+        fallback: Offset = getattr(self, "_cursor_fallback", Offset(0, 0))
+        try:
+            screen = self.screen
+        except Exception:  # no screen yet, or the app is closing
+            return fallback
+        where = getattr(screen, "terminal_cursor", None)
+        found = where() if callable(where) else None
+        return found if isinstance(found, Offset) else fallback
+
+    @cursor_position.setter
+    def cursor_position(self, value: Offset) -> None:
+        # Textual's Input sets it; kept for screens that do not say where the cursor goes.
+        self._cursor_fallback = value
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Values for the reader's own stylesheet variables under any theme."""
@@ -79,6 +90,39 @@ class ReaderApp(App[None]):
         else:
             self.exit()
 
+    def on_cursor_position(self, event: events.CursorPosition) -> None:
+        """xterm sends shift+F3 as ESC[1;2R, which Textual parses as a cursor-position
+        report (row 1, column 2); this app never asks for one, so it is the key."""
+        screen = self.screen
+        if (event.x, event.y) == (1, 0) and isinstance(screen, ReaderScreen):
+            screen.action_search_previous()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, without any-motion mouse tracking (see tui/driver.py)."""
+        from reader.tui.driver import quieter_mouse
+
+        return quieter_mouse(super().get_driver_class())
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's handler (kept: it sets the exit code and lets Pilot re-raise) prints a
+        # traceback over the terminal and loses the place. Save first, log the details.
+        if self.crash is None:
+            self.crash = error
+            self.crash_log = _write_crash_log(self.session.store.directory, error)
+            screen = self.get_screen_or_none()
+            # The crash itself is what gets reported, not a second failure while saving.
+            with contextlib.suppress(Exception):
+                if screen is not None:
+                    screen.speech_close()
+                    screen.save_state()
+                else:
+                    self.session.save()
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Replaces Textual's traceback on the screen: ``run`` prints one line instead.
+        self._close_messages_no_wait()
+
     def get_screen_or_none(self) -> ReaderScreen | None:
         """The reading screen, once it exists."""
         for screen in self.screen_stack:
@@ -95,13 +139,15 @@ def create_app(
     store: SettingsStore | None = None,
     start: int | None = None,
     notices: list[str] | None = None,
+    quiet: bool = False,
 ) -> ReaderApp:
     """Build the reader for ``document``.
 
     ``player`` plays narration (no player, no narration); ``factory`` makes the paragraph
     renderer (default: the project's narration renderer when it is installed); ``store``
     holds settings (default: the user's data folder); ``start`` is a 0-based paragraph
-    that overrides the remembered position.
+    that overrides the remembered position; ``quiet`` is the quiet screen for screen
+    readers (no ticking clock, no moving word highlight).
     """
     store = store or SettingsStore()
     settings = store.load()
@@ -110,15 +156,23 @@ def create_app(
     state = remembered or settings.fresh_state()
     messages = list(notices or [])
     messages.extend(store.notices)
-    if remembered is not None and start is None and 0 < remembered.paragraph < len(document):
-        messages.append(f"Resumed at paragraph {remembered.paragraph + 1}, where you left off.")
+    state, stale = clamp_state(state, len(document))
+    messages.extend(stale)
+    unknown = sorted(set(settings.keymap) - known_binding_ids())
+    if unknown:
+        messages.append(
+            f"Unknown key binding ids in the settings keymap, ignored: {', '.join(unknown)} "
+            "(the README lists the ids)."
+        )
+    if remembered is not None and start is None and state.paragraph > 0 and not stale:
+        messages.append(f"Resumed at paragraph {state.paragraph + 1}, where you left off.")
     if player is not None and player.notice:
         messages.append(player.notice)
     factory = factory or default_factory()
     narrator = None
     if player is not None and factory is not None:
         narrator = Narrator(document, player, factory, state.voice, state.rate)
-    session = Session(document, store, settings, key, state, narrator, start, messages)
+    session = Session(document, store, settings, key, state, narrator, start, messages, quiet)
     # A 1 MB document is millions of small immutable objects; left to the cyclic garbage
     # collector they are rescanned on every full collection, which showed up as key
     # presses slower than on the speech. They live as long as the app: take them out of
@@ -128,7 +182,12 @@ def create_app(
 
 
 def run(
-    document: Document, *, audio: str = "auto", start: int | None = None, data: Path | None = None
+    document: Document,
+    *,
+    audio: str = "auto",
+    start: int | None = None,
+    data: Path | None = None,
+    quiet: bool = False,
 ) -> int:
     """Open the reader in this terminal until the reader quits. The audio device is
     opened first (outside the UI, so that driver chatter cannot reach the screen), and
@@ -139,10 +198,49 @@ def run(
     player = open_player(audio) if factory is not None else None
     try:
         store = SettingsStore(data) if data else SettingsStore()
-        create_app(document, player=player, factory=factory, store=store, start=start).run()
+        app = create_app(
+            document, player=player, factory=factory, store=store, start=start, quiet=quiet
+        )
+        app.run()
         if store.save_error:  # the place was not saved: say so once the screen is gone
             print(f"reader: {for_terminal(store.save_error)}", file=sys.stderr)
     finally:
         if player is not None:
             player.close()
-    return 0
+    if app.crash is not None:
+        print(crash_line(app.crash, app.crash_log), file=sys.stderr)
+        return 1
+    return app.return_code or 0
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a keymap can name (the README lists them)."""
+    from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog
+    from reader.tui.screens.help import HelpScreen
+    from reader.tui.screens.voices import VoiceDialog
+
+    ids = {"app_quit"}
+    for bindings in (READING_BINDINGS, BookmarksDialog.BINDINGS, ExportDialog.BINDINGS,
+                     HelpScreen.BINDINGS, VoiceDialog.BINDINGS):  # fmt: skip
+        ids.update(b.id for b in bindings if isinstance(b, Binding) and b.id)
+    return ids
+
+
+def crash_line(error: BaseException, log: Path | None) -> str:
+    """The one line printed after an unexpected error inside the UI."""
+    from reader.sanitize import for_terminal
+
+    what = for_terminal(f"{type(error).__name__}: {error}")[:200]
+    where = f"details in {log}" if log is not None else "no log could be written"
+    return f"reader: stopped on an unexpected error ({what}); your place is saved; {where}"
+
+
+def _write_crash_log(folder: Path, error: BaseException) -> Path | None:
+    """Write the traceback of ``error`` to ``folder/crash.log``; None when that fails."""
+    path = folder / "crash.log"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+    except OSError:
+        return None
+    return path

@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.binding import Binding, BindingType
 
 READING_BINDINGS: list[BindingType] = [
-    Binding("n,j,down", "next_paragraph", "Next paragraph", id="next_paragraph", show=False),
+    Binding("n,j,down,enter", "next_paragraph", "Next paragraph", id="next_paragraph",
+            show=False),
     Binding("p,k,up", "previous_paragraph", "Previous paragraph", id="previous_paragraph",
             show=False),
     Binding("home,g", "first_paragraph", "First paragraph", id="first_paragraph", show=False),
@@ -37,8 +38,19 @@ READING_BINDINGS: list[BindingType] = [
     Binding("t", "next_theme", "Next colour theme", id="next_theme", show=False),
     Binding("slash", "search", "Search", id="search", show=False),
     Binding("f3,ctrl+n", "search_next", "Next search match", id="search_next", show=False),
-    Binding("shift+f3,ctrl+p", "search_previous", "Previous search match",
+    # N as well: xterm-compatible terminals send shift+f3 as ESC[1;2R, which Textual reads
+    # as a cursor-position report (the app also turns that report back into the key).
+    Binding("shift+f3,ctrl+p,N", "search_previous", "Previous search match",
             id="search_previous", show=False),
+    Binding("pagedown,ctrl+f", "page(1)", "Page down (the reading place stays)",
+            id="page_down", show=False),
+    Binding("pageup,ctrl+b", "page(-1)", "Page up (the reading place stays)", id="page_up",
+            show=False),
+    Binding("ctrl+d", "page(0.5)", "Half a page down", id="half_page_down", show=False),
+    Binding("ctrl+u", "page(-0.5)", "Half a page up", id="half_page_up", show=False),
+    Binding("c", "back_to_place", "Back to the reading place", id="back_to_place",
+            show=False),
+    Binding("ctrl+c", "quit_hint", "How to quit", id="quit_hint", show=False),
     Binding("m", "bookmark", "Bookmark this paragraph (again to remove)", id="bookmark",
             show=False),
     Binding("apostrophe", "bookmarks", "List bookmarks", id="bookmarks", show=False),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 
+from reader.tui.glyphs import is_rtl
 from reader.tui.largeprint import draw_word, rows_for_level, space_width, word_width
 
 _TOKEN = re.compile(r"\S+")
@@ -42,6 +43,23 @@ class ParagraphLayout:
     def height(self) -> int:
         """Rows taken, including the blank rows of the line spacing."""
         return len(self.rows)
+
+    def line_start(self, row: int) -> int:
+        """The first row of the text line that ``row`` belongs to (a view that starts
+        there never starts in the middle of a large-print glyph)."""
+        first = 0
+        for first_row, _start, _end in self.lines:
+            if first_row > row:
+                break
+            first = first_row
+        return first
+
+    def line_end(self, row: int) -> int:
+        """The first row after the text line that ``row`` belongs to (spacing included)."""
+        for first_row, _start, _end in self.lines:
+            if first_row > row:
+                return first_row
+        return self.height
 
     def rows_of(self, offset: int) -> tuple[int, int]:
         """First and last row of the text line holding character ``offset``."""
@@ -128,13 +146,16 @@ def _plain_row(words: list[tuple[str, int]]) -> tuple[Piece, ...]:
 
 def _big_rows(words: list[tuple[str, int]], measure: _Measure) -> list[tuple[Piece, ...]]:
     drawn = [(draw_word(word, measure.rows), word, start) for word, start in words]
+    if is_rtl(words[0][0]):
+        # A right-to-left line is shown in visual order: its first word rightmost.
+        drawn.reverse()
     out: list[tuple[Piece, ...]] = []
     for row in range(measure.rows):
         pieces: list[Piece] = []
         for index, (big, word, start) in enumerate(drawn):
             if index:
-                gap_start = pieces[-1].end
-                pieces.append(Piece(" " * measure.space, gap_start, start, False))
+                gap_start, gap_end = sorted((pieces[-1].end, start))
+                pieces.append(Piece(" " * measure.space, gap_start, gap_end, False))
             pieces.append(Piece(big.rows[row], start, start + len(word), True))
         out.append(tuple(pieces))
     return out

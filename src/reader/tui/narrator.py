@@ -186,6 +186,10 @@ class Narrator:
             snap.state,
         )
 
+    def durations(self) -> dict[int, float]:
+        """Seconds of audio of each paragraph rendered so far (a copy)."""
+        return dict(self._seconds)
+
     def seconds_per_word(self) -> float:
         """Measured from the paragraphs rendered so far, else from the rate."""
         seconds = sum(self._seconds.values())

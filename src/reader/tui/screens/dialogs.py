@@ -9,9 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.geometry import Offset
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -21,11 +24,38 @@ from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
 from reader.sanitize import for_terminal
 from reader.selection import parse_number, parse_ranges
+from reader.tui.cursor import dialog_cursor
 
 _CANCEL = Binding("escape", "cancel", "Cancel", id="dialog_cancel")
 
 
-class _Dialog(ModalScreen[object]):
+class SafeModal(ModalScreen[object]):
+    """A modal screen that closes at most once, and only while it is on top.
+
+    Textual's ``dismiss`` pops whatever screen is on top: a second Enter queued before the
+    first one closed the dialog (or Escape right after Enter) popped the reading screen
+    and crashed with ``ScreenStackError: Can't pop screen``.
+    """
+
+    _reader_closing = False
+
+    # The VoiceDialog sets this while arrows move its list (the cursor follows the item).
+    cursor_on_list = False
+
+    def terminal_cursor(self) -> Offset | None:
+        """The cell for the terminal cursor: the focused control or selected item."""
+        return dialog_cursor(self, prefer_list=self.cursor_on_list)
+
+    def dismiss(self, result: object | None = None) -> AwaitComplete:
+        """Close with ``result``; ignored when already closing or not the top screen."""
+        if self._reader_closing or not self.is_active:
+            done: AwaitComplete = AwaitComplete.nothing()  # type: ignore[no-untyped-call]
+            return done
+        self._reader_closing = True
+        return super().dismiss(result)
+
+
+class _Dialog(SafeModal):
     BINDINGS: ClassVar[list[BindingType]] = [_CANCEL]
 
     def action_cancel(self) -> None:
@@ -33,7 +63,9 @@ class _Dialog(ModalScreen[object]):
         self.dismiss(None)
 
     def _error(self, message: str) -> None:
-        self.query_one(".dialog-error", Static).update(f"Error: {for_terminal(message)}")
+        # Text, not markup: what the reader typed ("[3-" in a range) would be parsed as
+        # Rich markup and crash with MarkupError (found by the long random-key run).
+        self.query_one(".dialog-error", Static).update(Text(f"Error: {for_terminal(message)}"))
 
 
 class GoToDialog(_Dialog):
@@ -93,7 +125,8 @@ class BookmarksDialog(_Dialog):
     def _option(self, index: int) -> Option:
         words = self.document.paragraphs[index].text.split()
         preview = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
-        return Option(f"Paragraph {index + 1}: {preview}", id=str(index))
+        # Text: a paragraph holding "[b=" must be shown, not parsed as markup.
+        return Option(Text(for_terminal(f"Paragraph {index + 1}: {preview}")), id=str(index))
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -121,23 +154,35 @@ class BookmarksDialog(_Dialog):
 
 
 class ExportDialog(_Dialog):
-    """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it."""
+    """Ask for a range ("12", "3-7,12", "section" or "all") and a file; write it.
+
+    Enter in either field exports. A file that exists is replaced only after the reader
+    confirms: the dialog then offers "Replace" (Enter again, or ctrl+r). Paragraphs are not
+    numbered, as ``reader export`` without ``--numbered`` and line mode write them.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _CANCEL,
+        Binding("ctrl+r", "replace", "Replace the existing file", id="export_replace"),
+    ]
 
     def __init__(self, document: Document, current: int) -> None:
         super().__init__(id="export")
         self.document = document
         self.current = current
+        self._confirmed: Path | None = None  # the existing file the reader agreed to replace
 
     def compose(self) -> ComposeResult:
         stem = Path(self.document.path).stem if self.document.path else "document"
         # Relative: written to the folder the reader was started from.
         default_path = for_terminal(f"{stem}-paragraph-{self.current + 1}.txt")
         with Vertical(classes="dialog"):
-            yield Static("Export to plain text", classes="dialog-title")
+            yield Static("Export to plain text (Enter exports)", classes="dialog-title")
             yield Static('Paragraphs: a number, a range like 3-7,12, "section" or "all"')
             yield Input(str(self.current + 1), id="range")
-            yield Static("File to write (it must not exist yet):")
-            yield Input(default_path, id="path")
+            yield Static("File to write:")
+            # Not selected on focus: a key typed after Tab must not replace the whole name.
+            yield Input(default_path, id="path", select_on_focus=False)
             yield Static("", classes="dialog-error")
 
     def selection(self, text: str) -> list[int]:
@@ -152,16 +197,33 @@ class ExportDialog(_Dialog):
         return parse_ranges(text, count)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "range":
-            self.query_one("#path", Input).focus()
-            return
+        del event
+        self._export(replace=False)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "path":
+            self._confirmed = None
+
+    def action_replace(self) -> None:
+        """Export, replacing the file if it exists."""
+        self._export(replace=True)
+
+    def _export(self, *, replace: bool) -> None:
         try:
             indices = self.selection(self.query_one("#range", Input).value)
-            path = Path(self.query_one("#path", Input).value.strip()).expanduser()
-            if not str(path):
+            name = self.query_one("#path", Input).value.strip()
+            if not name:
                 raise ReaderError("give a file name to write")
-            text = export_text(self.document, indices, ExportOptions(numbered=True))
-            write_atomically(path, text, force=False)
+            path = Path(name).expanduser().absolute()
+            if path.exists() and not replace and self._confirmed != path:
+                self._confirmed = path
+                self._error(
+                    f"{path} already exists. Replace it? Enter again or ctrl+r replaces it; "
+                    "Escape keeps it."
+                )
+                return
+            text = export_text(self.document, indices, ExportOptions())
+            write_atomically(path, text, force=True if path == self._confirmed else replace)
         except ReaderError as error:
             self._error(str(error))
             return

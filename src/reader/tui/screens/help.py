@@ -8,8 +8,10 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
+
+from reader.tui.screens.dialogs import SafeModal
 
 
 def key_table(screen: Screen[Any], *, footer_only: bool = False) -> list[tuple[str, str]]:
@@ -34,7 +36,7 @@ def key_table(screen: Screen[Any], *, footer_only: bool = False) -> list[tuple[s
     return [(" ".join(keys_by_action[a]), descriptions[a]) for a in keys_by_action]
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(SafeModal):
     """All keys and what they do; any of escape, q, ? or f1 closes it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

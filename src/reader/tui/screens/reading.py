@@ -12,6 +12,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
+from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.timer import Timer
 
@@ -20,20 +21,20 @@ from reader.selection import search_indices
 from reader.settings import GRANULARITIES
 from reader.tui.bindings import READING_BINDINGS
 from reader.tui.largeprint import LEVELS
+from reader.tui.refusals import MIN_WIDTH, explained
 from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog, SearchDialog
 from reader.tui.screens.help import HelpScreen, key_table
-from reader.tui.screens.speech import SpeakingScreen
+from reader.tui.screens.paging import PagingScreen
 from reader.tui.screens.voices import VoiceDialog
 from reader.tui.themes import THEME_NAMES
-from reader.tui.widgets.reading import ReadingView
+from reader.tui.widgets.reading import FULL_WIDTH, ReadingView
 from reader.tui.widgets.status import TextLine
 
 WIDTH_STEP = 10
-MIN_WIDTH = 20
 SAVE_DELAY = 2.0
 
 
-class ReaderScreen(SpeakingScreen):
+class ReaderScreen(PagingScreen):
     """Numbered paragraphs, the status line in words, and every reading key."""
 
     BINDINGS: ClassVar[list[BindingType]] = READING_BINDINGS
@@ -85,8 +86,18 @@ class ReaderScreen(SpeakingScreen):
         shown = key_table(self, footer_only=True)
         self.query_one("#keys", TextLine).text = "  ".join(f"{k} {d}" for k, d in shown)
         self.speech_setup()
+        self.query_one(ReadingView).show_bookmarks(state.bookmarks)
         self.query_one(ReadingView).focus()
         self._refresh_status()
+
+    def terminal_cursor(self) -> Offset | None:
+        """The reading place while the reading view has focus (the top left of the view
+        when paging has moved the place out of sight)."""
+        view = self.query_one(ReadingView)
+        if self.focused is not view:
+            return None
+        cell = view.cursor_cell()
+        return view.content_region.offset + (cell if cell is not None else Offset(0, 0))
 
     # ----- state helpers ---------------------------------------------------------------
 
@@ -149,22 +160,27 @@ class ReaderScreen(SpeakingScreen):
         self.current = index
         self.moved_while_speaking(offset)
 
+    @explained
     def action_next_paragraph(self) -> None:
         """Next paragraph."""
         self.go(self.current + 1)
 
+    @explained
     def action_previous_paragraph(self) -> None:
         """Previous paragraph."""
         self.go(self.current - 1)
 
+    @explained
     def action_first_paragraph(self) -> None:
         """First paragraph."""
         self.go(0)
 
+    @explained
     def action_last_paragraph(self) -> None:
         """Last paragraph."""
         self.go(self.last_index)
 
+    @explained
     def action_next_sentence(self) -> None:
         """Next sentence, into the next paragraph at the end of this one."""
         if self.sentence + 1 < len(self.paragraph.sentences):
@@ -172,6 +188,7 @@ class ReaderScreen(SpeakingScreen):
         elif self.current < self.last_index:
             self.go(self.current + 1)
 
+    @explained
     def action_previous_sentence(self) -> None:
         """Previous sentence, into the previous paragraph at the start of this one."""
         if self.sentence > 0:
@@ -199,15 +216,19 @@ class ReaderScreen(SpeakingScreen):
     def _set_level(self, level: int) -> None:
         self.level = max(LEVELS[0], min(level, LEVELS[-1]))
         self._changed()
+        self.notice = f"Text size {self.level}."
 
+    @explained
     def action_larger(self) -> None:
         """Larger text."""
         self._set_level(self.level + 1)
 
+    @explained
     def action_smaller(self) -> None:
         """Smaller text."""
         self._set_level(self.level - 1)
 
+    @explained
     def action_default_size(self) -> None:
         """The terminal's own font size."""
         self._set_level(1)
@@ -216,22 +237,40 @@ class ReaderScreen(SpeakingScreen):
         view = self.query_one(ReadingView)
         return max(MIN_WIDTH, view.size.width - view.gutter_width - 1)
 
+    def at_full_width(self) -> bool:
+        """Whether the reading column is as wide as the window."""
+        return self.query_one(ReadingView).text_width >= self._full_width()
+
+    @explained
     def action_wider(self) -> None:
         """Widen the reading column (up to the window)."""
-        width = self.reading_width + WIDTH_STEP
-        self.reading_width = 0 if width >= self._full_width() else width
+        width = self.query_one(ReadingView).text_width + WIDTH_STEP
+        self.reading_width = FULL_WIDTH if width >= self._full_width() else width
         self._remember_preferences()
+        self._say_width()
 
+    @explained
     def action_narrower(self) -> None:
         """Narrow the reading column."""
-        width = self.reading_width or self._full_width()
+        width = self.query_one(ReadingView).text_width
         self.reading_width = max(MIN_WIDTH, (width - 1) // WIDTH_STEP * WIDTH_STEP)
         self._remember_preferences()
+        self._say_width()
+
+    def _say_width(self) -> None:
+        width = self.query_one(ReadingView).text_width
+        self.notice = (
+            "Reading column as wide as the window."
+            if self.reading_width >= FULL_WIDTH
+            else f"Reading column {width} characters wide."
+        )
 
     def action_line_spacing(self) -> None:
         """Cycle the blank rows between lines: 0, 1, 2."""
         self.line_spacing = (self.line_spacing + 1) % 3
         self._remember_preferences()
+        rows = self.line_spacing
+        self.notice = f"Line spacing: {rows} blank {'row' if rows == 1 else 'rows'} between lines."
 
     def action_granularity(self) -> None:
         """Cycle what narration marks: word, sentence, paragraph."""
@@ -281,10 +320,12 @@ class ReaderScreen(SpeakingScreen):
         self.go(found)
         self.notice = f"Match in paragraph {found + 1}: {self.search_text}"
 
+    @explained
     def action_search_next(self) -> None:
         """Next paragraph matching the search."""
         self._search(backwards=False)
 
+    @explained
     def action_search_previous(self) -> None:
         """Previous paragraph matching the search."""
         self._search(backwards=True)
@@ -300,9 +341,10 @@ class ReaderScreen(SpeakingScreen):
             marks.add(self.current)
             self.notice = f"Bookmarked paragraph {self.current + 1}."
         session.state = replace(session.state, bookmarks=tuple(sorted(marks)))
+        self.query_one(ReadingView).show_bookmarks(session.state.bookmarks)
         self.save_state()
-        self.refresh_bindings()
 
+    @explained
     def action_bookmarks(self) -> None:
         """List the bookmarks; Enter goes to one."""
         session = self.reader.session
@@ -314,13 +356,14 @@ class ReaderScreen(SpeakingScreen):
             if deleted:
                 kept = tuple(m for m in session.state.bookmarks if m not in deleted)
                 session.state = replace(session.state, bookmarks=kept)
+                self.query_one(ReadingView).show_bookmarks(kept)
                 self.save_state()
-                self.refresh_bindings()
             if isinstance(index, int):
                 self.go(index)
 
         self.app.push_screen(BookmarksDialog(session.document, list(session.state.bookmarks)), done)
 
+    @explained
     def action_voice(self) -> None:
         """Choose the narration voice; it is kept for this document."""
 
@@ -351,27 +394,6 @@ class ReaderScreen(SpeakingScreen):
         self.app.exit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Disable (not hide) the keys that cannot do anything right now."""
-        del parameters
-        if not self.is_mounted:
-            return True
-        first, last = self.current == 0, self.current == self.last_index
-        sentences = len(self.paragraph.sentences)
-        blocked = {
-            "next_paragraph": last,
-            "last_paragraph": last,
-            "previous_paragraph": first,
-            "first_paragraph": first,
-            "next_sentence": last and self.sentence + 1 >= sentences,
-            "previous_sentence": first and self.sentence == 0,
-            "larger": self.level >= LEVELS[-1],
-            "smaller": self.level <= LEVELS[0],
-            "default_size": self.level == LEVELS[0],
-            "wider": self.reading_width == 0,
-            "narrower": 0 < self.reading_width <= MIN_WIDTH,
-            "search_next": not self.search_text,
-            "search_previous": not self.search_text,
-            "bookmarks": not self.reader.session.state.bookmarks,
-        }
-        blocked.update(self.speech_blocked())
-        return None if blocked.get(action, False) else True
+        """Every key stays enabled: one that cannot act says why (see tui/refusals.py)."""
+        del action, parameters
+        return True

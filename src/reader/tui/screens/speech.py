@@ -11,8 +11,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from itertools import accumulate
-from typing import TYPE_CHECKING
+from typing import cast
 
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -23,14 +22,13 @@ from reader.errors import ReaderError
 from reader.narration.engines import rate_range
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, PlayerState
+from reader.tui.clock import NarrationClock
 from reader.tui.narrator import Narrator
+from reader.tui.refusals import explained
 from reader.tui.screens.voices import voice_words
+from reader.tui.session import SessionApp
 from reader.tui.themes import theme_label
 from reader.tui.widgets.reading import ReadingView, Span
-from reader.tui.widgets.status import clock
-
-if TYPE_CHECKING:
-    from reader.tui.app import ReaderApp
 
 POLL_HZ = 60  # worst-case lag = one poll (17 ms) + one device period, well inside 50 ms
 RATE_STEP = 25
@@ -55,18 +53,15 @@ class SpeakingScreen(Screen[None]):
         super().__init__(id=id)
         self.speech_state = "stopped"  # stopped, loading, playing, paused
         self._token = 0
-        self._word_starts: list[int] | None = None
+        self._clock: NarrationClock | None = None
         self._last_spoken: tuple[int, float] = (0, 0.0)
         self._poll: Timer | None = None
         self._prepare_timer: Timer | None = None
 
     @property
-    def reader(self) -> ReaderApp:
-        """The app, typed."""
-        from reader.tui.app import ReaderApp
-
-        assert isinstance(self.app, ReaderApp)
-        return self.app
+    def reader(self) -> SessionApp:
+        """The app, as the holder of the session (typed without importing the app)."""
+        return cast("SessionApp", self.app)
 
     @property
     def paragraph(self) -> Paragraph:
@@ -124,6 +119,8 @@ class SpeakingScreen(Screen[None]):
             f"Theme {theme_label(self.app.theme)}",
             self.playback_words(),
         ]
+        if self.narrator is not None:
+            parts.append(f"Rate {self.narrator.rate} wpm")
         voice = self.reader.session.state.voice
         if voice is not None:  # named in words; the default voice goes unsaid
             parts.append(f"Voice {voice_words(voice).removeprefix('voice ')}")
@@ -163,20 +160,22 @@ class SpeakingScreen(Screen[None]):
             return "No narration"
         names = {"stopped": "Stopped", "loading": "Preparing", "playing": "Playing"}
         name = names.get(self.speech_state, "Paused")
-        if self._word_starts is None:
+        if self._clock is None:
             return name
         per_word = narrator.seconds_per_word()
         if self.speech_state in ("playing", "paused"):
             paragraph, seconds = self._last_spoken
+            play: int | None = self._token
         else:
             # Not speaking: the clock stands where narration would start (the reader may
             # have moved since it stopped).
-            paragraph = self.current
+            paragraph, play = self.current, None
             before = self.paragraph.sentences[: self.sentence]
             seconds = sum(len(sentence.words) for sentence in before) * per_word
-        elapsed = self._word_starts[paragraph] * per_word + seconds
-        total = self._word_starts[-1] * per_word
-        return f"{name} {clock(elapsed)} / {clock(total)}"
+        if self.reader.session.quiet:
+            return name  # quiet screen: no ticking clock
+        times = self._clock.words(narrator.durations(), per_word, paragraph, seconds, play)
+        return f"{name} {times}"
 
     def speech_blocked(self) -> dict[str, bool]:
         """Narration keys that cannot work now."""
@@ -191,6 +190,7 @@ class SpeakingScreen(Screen[None]):
             "slower": narrator is None or rate - RATE_STEP < low,
         }
 
+    @explained
     def action_play_pause(self) -> None:
         """Play from the current sentence, pause, or resume where it paused."""
         narrator = self.narrator
@@ -207,6 +207,7 @@ class SpeakingScreen(Screen[None]):
         self._refresh_status()
         self.refresh_bindings()
 
+    @explained
     def action_stop(self) -> None:
         """Stop narration; the place stays."""
         self.stop_speech()
@@ -233,6 +234,7 @@ class SpeakingScreen(Screen[None]):
         narrator.set_voice(session.state.voice, rate)
         session.state = replace(session.state, rate=rate)
         self.notice = f"Speech rate {rate} words a minute."
+        self._refresh_status()
         if self.speech_state in ("playing", "loading"):
             offset = self.word_span[0] if self.word_span else self.sentence_offset()
             self.start_speech(self.current, offset)
@@ -253,10 +255,12 @@ class SpeakingScreen(Screen[None]):
             self.start_speech(self.current, offset)
         self._refresh_status()
 
+    @explained
     def action_faster(self) -> None:
         """Speak faster."""
         self._change_rate(RATE_STEP)
 
+    @explained
     def action_slower(self) -> None:
         """Speak slower."""
         self._change_rate(-RATE_STEP)
@@ -280,9 +284,8 @@ class SpeakingScreen(Screen[None]):
         narrator = self.narrator
         if narrator is None:
             return
-        if self._word_starts is None:
-            counts = (len(p.words) for p in narrator.document.paragraphs)
-            self._word_starts = [0, *accumulate(counts)]
+        if self._clock is None:
+            self._clock = NarrationClock([len(p.words) for p in narrator.document.paragraphs])
         self._token += 1
         token = self._token
         narrator.player.stop()
@@ -359,7 +362,8 @@ class SpeakingScreen(Screen[None]):
             self.current = spoken.paragraph
             self._prefetch(spoken.paragraph + 1, self._token)
         granularity = self.reader.session.settings.preferences.granularity
-        self.word_span = spoken.word_span if granularity == "word" else None
+        quiet = self.reader.session.quiet
+        self.word_span = spoken.word_span if granularity == "word" and not quiet else None
         if granularity != "paragraph" and spoken.sentence_span is not None:
             self.sentence_span = spoken.sentence_span
         elif granularity == "paragraph":
@@ -373,7 +377,8 @@ class SpeakingScreen(Screen[None]):
             self.stop_speech()
             self.notice = "End of the document."
             return
-        self._refresh_status()
+        if not quiet:  # quiet screen: the status changes only on actions
+            self._refresh_status()
         self.place_cursor()
 
     def speech_close(self) -> None:

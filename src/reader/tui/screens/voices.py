@@ -135,11 +135,13 @@ class VoiceDialog(_Dialog):
         options.highlighted = ids.index(current) if current in ids else (0 if ids else None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        self.cursor_on_list = False  # typing: the cursor goes back to the caret
         self._fill(event.value)
 
     def action_move(self, step: int) -> None:
         """Move the highlight while the filter keeps the focus."""
         options = self.query_one(OptionList)
+        self.cursor_on_list = True  # braille follows the voice being chosen
         if options.option_count:
             now = options.highlighted if options.highlighted is not None else -1
             options.highlighted = max(0, min(options.option_count - 1, now + step))

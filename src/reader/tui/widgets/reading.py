@@ -26,6 +26,11 @@ from reader.document import Document
 from reader.tui.layout import ParagraphLayout, Piece, layout_paragraph
 
 CACHE_SIZE = 256
+# The column when the reader has not chosen one: lines of 190 characters on a wide
+# window are hard to follow back to the next line's start.
+DEFAULT_COLUMN = 80
+FULL_WIDTH = 10_000  # a reading width meaning "as wide as the window"
+BOOKMARK = "*"
 MARKER = "\u258c"  # left half block: the current paragraph's bar, visible without colour
 Span = tuple[int, int] | None
 
@@ -56,8 +61,10 @@ class ReadingView(Widget, can_focus=True):
         self._layouts: OrderedDict[tuple[int, int, int, int], ParagraphLayout] = OrderedDict()
         self._anchor = (0, 0)
         self._frame_cache: list[tuple[int, int]] | None = None
+        self._frame_key: tuple[int, ...] = ()
         self._digits = len(str(len(document.paragraphs)))
         self._styles: dict[str, Style] = {}
+        self.bookmarks: frozenset[int] = frozenset()
 
     # ----- geometry -------------------------------------------------------------------
 
@@ -70,7 +77,7 @@ class ReadingView(Widget, can_focus=True):
     def text_width(self) -> int:
         """Cells available for the text itself."""
         room = max(8, self.size.width - self.gutter_width - 1)
-        return min(room, self.reading_width) if self.reading_width else room
+        return min(room, self.reading_width or DEFAULT_COLUMN)
 
     def layout_of(self, index: int) -> ParagraphLayout:
         """The (cached) layout of paragraph ``index`` at the current size and width."""
@@ -88,8 +95,13 @@ class ReadingView(Widget, can_focus=True):
 
     def _frame(self) -> list[tuple[int, int]]:
         """(paragraph, row) for each screen row; row -1 is the gap between paragraphs."""
-        if self._frame_cache is not None:
+        # Keyed by the geometry too: a frame computed before a resize names rows that the
+        # re-wrapped paragraphs no longer have (the IndexError of a maximised window).
+        key = (*self._anchor, self.size.width, self.size.height, self.text_width, self.level,
+               self.line_spacing)  # fmt: skip
+        if self._frame_cache is not None and key == self._frame_key:
             return self._frame_cache
+        self._clamp_anchor()
         rows: list[tuple[int, int]] = []
         index, row = self._anchor
         count = len(self.document.paragraphs)
@@ -101,7 +113,16 @@ class ReadingView(Widget, can_focus=True):
                 rows.append((index + 1, -1))
             index, row = index + 1, 0
         self._frame_cache = rows[:height]
+        self._frame_key = (*self._anchor, *key[2:])
         return self._frame_cache
+
+    def _clamp_anchor(self) -> None:
+        """Keep the anchor on a row that exists, at the top of a text line."""
+        index, row = self._anchor
+        index = max(0, min(index, len(self.document.paragraphs) - 1))
+        layout = self.layout_of(index)
+        row = max(0, min(row, layout.height - 1))
+        self._anchor = (index, layout.line_start(row))
 
     def _focus_offset(self) -> int:
         if self.word_span is not None:
@@ -123,7 +144,9 @@ class ReadingView(Widget, can_focus=True):
                 self._anchor = (self.current, 0)
             else:
                 context = max(0, (height - (last - first + 1)) // 3)
-                self._anchor = (self.current, max(0, first - context))
+                layout_start = layout.line_start(max(0, first - context))
+                self._anchor = (self.current, layout_start)
+            self._fill_screen()
         self._invalidate()
 
     def _y_of(self, index: int, row: int) -> int | None:
@@ -140,17 +163,52 @@ class ReadingView(Widget, can_focus=True):
         return y + row - at_row
 
     def scroll_rows(self, delta: int) -> None:
-        """Move the view by ``delta`` rows without moving the reading place."""
+        """Move the view by ``delta`` rows (whole text lines in large print) without
+        moving the reading place."""
         index, row = self._anchor
         row += delta
+        last = len(self.document.paragraphs) - 1
         while row < 0 and index > 0:
             index -= 1
             row += self.layout_of(index).height + 1
-        while index < len(self.document.paragraphs) - 1 and row > self.layout_of(index).height:
+        while index < last and row > self.layout_of(index).height:
             row -= self.layout_of(index).height + 1
             index += 1
-        self._anchor = (index, max(0, min(row, self.layout_of(index).height - 1)))
+        layout = self.layout_of(index)
+        row = max(0, min(row, layout.height - 1))
+        start = layout.line_start(row)
+        if delta > 0 and start < row:
+            # Rounded forward to the next line, or the view would never move at size 5.
+            row = layout.line_end(row)
+            if row >= layout.height and index < last:
+                index, row = index + 1, 0
+            start = layout.line_start(min(row, layout.height - 1))
+        self._anchor = (index, start)
         self._invalidate()
+
+    def _fill_screen(self) -> None:
+        """Near the end of the document, move the anchor up while whole lines fit, so the
+        last paragraph is not left alone at the top of an empty screen."""
+        height = self.size.height
+        index, row = self._anchor
+        below = self.layout_of(index).height - row
+        for after in range(index + 1, len(self.document.paragraphs)):
+            below += self.layout_of(after).height + 1
+            if below >= height:
+                return
+        while (index, row) != (0, 0):
+            if row > 0:
+                step_row = self.layout_of(index).line_start(row - 1)
+                step, target = row - step_row, (index, step_row)
+            else:
+                previous = self.layout_of(index - 1)
+                step_row = previous.line_start(previous.height - 1)
+                step, target = previous.height - step_row + 1, (index - 1, step_row)
+            if below + step > height:
+                break
+            below += step
+            index, row = target
+        self._anchor = (index, row)
 
     def cursor_cell(self) -> Offset | None:
         """Where on this widget the reading place is (for braille and review cursors)."""
@@ -158,7 +216,7 @@ class ReadingView(Widget, can_focus=True):
         layout = self.layout_of(self.current)
         first, _last = layout.rows_of(focus)
         for y, (index, row) in enumerate(self._frame()):
-            if index == self.current and row == first:
+            if index == self.current and row == first and row < layout.height:
                 x = self.gutter_width
                 for piece in layout.rows[row]:
                     if piece.end > focus:
@@ -211,6 +269,7 @@ class ReadingView(Widget, can_focus=True):
 
     def on_resize(self, event: events.Resize) -> None:
         del event
+        self._frame_cache = None
         self.follow()
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
@@ -244,28 +303,38 @@ class ReadingView(Widget, can_focus=True):
         if y >= len(frame):
             return Strip.blank(width, base)
         index, row = frame[y]
-        if row < 0:
+        layout = self.layout_of(index)
+        if not 0 <= row < layout.height:
             return Strip.blank(width, base)
         is_current = index == self.current
         line_style = base + self._style("reading--current") if is_current else base
         segments = [self._gutter(index, row, is_current, base)]
-        layout = self.layout_of(index)
         source = self.document.paragraphs[index].text
+        # In large print the sentence is marked by one rule under the line's last glyph
+        # row (below the baseline), not by underlining every row (a strike-through).
+        rule = layout.line_rows == 1 or row - layout.line_start(row) == layout.line_rows - 1
         for piece in layout.rows[row]:
-            style = self._piece_style(piece, source, is_current, line_style)
+            style = self._piece_style(piece, source, is_current, rule, line_style)
             segments.append(Segment(piece.text, style))
         return Strip(segments).adjust_cell_length(width, line_style)
 
     def _gutter(self, index: int, row: int, is_current: bool, base: Style) -> Segment:
+        number = str(index + 1) if row == 0 else ""
+        mark = BOOKMARK if row == 0 and index in self.bookmarks else " "
         if is_current:
             style = base + self._style("reading--marker")
-            number = str(index + 1) if row == 0 else ""
-            return Segment(f"{MARKER}{number:>{self._digits}}  ", style)
+            return Segment(f"{MARKER}{number:>{self._digits}}{mark} ", style)
         style = base + self._style("reading--gutter")
-        number = str(index + 1) if row == 0 else ""
-        return Segment(f" {number:>{self._digits}}  ", style)
+        return Segment(f" {number:>{self._digits}}{mark} ", style)
 
-    def _piece_style(self, piece: Piece, source: str, is_current: bool, line_style: Style) -> Style:
+    def show_bookmarks(self, bookmarks: tuple[int, ...]) -> None:
+        """Mark these paragraphs (0-based) with a star after their number."""
+        self.bookmarks = frozenset(bookmarks)
+        self._invalidate()
+
+    def _piece_style(
+        self, piece: Piece, source: str, is_current: bool, rule: bool, line_style: Style
+    ) -> Style:
         style = line_style
         if self.search_terms and piece.is_word:
             folded = source[piece.start : piece.end].casefold()
@@ -273,7 +342,7 @@ class ReadingView(Widget, can_focus=True):
                 style += self._style("reading--match")
         if not is_current:
             return style
-        if self.sentence_span and _inside(piece, self.sentence_span):
+        if rule and self.sentence_span and _inside(piece, self.sentence_span):
             style += self._style("reading--sentence")
         if self.word_span and piece.is_word and _inside(piece, self.word_span):
             style += self._style("reading--word")
