@@ -38,6 +38,8 @@ def positive(low: int, high: int, what: str) -> Callable[[str], int]:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{what} must be a whole number") from None
+        if value < low and low == 1:
+            raise argparse.ArgumentTypeError(f"{what} {value}: numbers start at 1")
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{what} {value} is out of range ({low} to {high})")
         return value

@@ -58,7 +58,8 @@ def run_export(args: argparse.Namespace) -> int:
     else:
         write_atomically(Path(args.output), text, force=args.force)
         print(
-            f"reader: wrote {len(indices)} paragraphs to {for_terminal(args.output)}",
+            f"reader: wrote {len(indices)} paragraph{'' if len(indices) == 1 else 's'} "
+            f"to {for_terminal(args.output)}",
             file=sys.stderr,
         )
     return 0

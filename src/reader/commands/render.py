@@ -153,6 +153,11 @@ def run_voices(args: argparse.Namespace) -> int:
     if args.language:
         wanted = args.language.lower()
         voices = [v for v in voices if v.language.lower().startswith(wanted)]
+        if not voices:
+            raise ReaderError(
+                f"no installed voice speaks {for_terminal(args.language)!r}; "
+                "run `reader voices` to list them"
+            )
     width = max((len(v.qualified_id) for v in voices), default=2)
     quality = max((len(v.quality) for v in voices), default=7)
     lines = [f"{'ID':<{width}}  {'ENGINE':<7}  {'LANGUAGE':<16}  {'QUALITY':<{quality}}  NAME"]
