@@ -92,7 +92,9 @@ def test_missing_library_names_the_package(monkeypatch: pytest.MonkeyPatch) -> N
         espeak.library_version.cache_clear()
 
 
-@pytest.mark.parametrize("command", [["voices"], ["render", "--format", "wav", "-o", "OUT"]])
+@pytest.mark.parametrize(
+    "command", [["voices", "--engine", "espeak"], ["render", "--format", "wav", "-o", "OUT"]]
+)
 def test_missing_data_is_one_line_not_an_exit_inside_espeak(
     command: list[str], tmp_path: Path
 ) -> None:
