@@ -34,6 +34,7 @@ from reader.narration.engines.port import (
     WordMark,
 )
 from reader.narration.engines.pristine import run_pristine
+from reader.sanitize import for_terminal
 
 # Bump when our use of the library changes its output (part of every cache key).
 SYNTH_FORMAT = "reader-espeak-2"
@@ -179,8 +180,13 @@ class _State:
 
     def configure(self, voice: str, rate: int, pitch: int, volume: int) -> None:
         espeak = self.start()
-        if espeak.SetVoiceByName(voice.encode("utf-8")) != espeak.EE_OK:
-            raise ReaderError(f"unknown voice {voice!r}; run `reader voices` to list them")
+        try:
+            name = voice.encode("utf-8")
+        except UnicodeEncodeError:  # bytes from the command line that are not UTF-8
+            name = b""
+        if not name or espeak.SetVoiceByName(name) != espeak.EE_OK:
+            shown = for_terminal(repr(voice))
+            raise ReaderError(f"unknown voice {shown}; run `reader voices` to list them")
         # The voice resets the parameters, so they are set after it.
         espeak.SetParameter(espeak.RATE, rate, 0)
         espeak.SetParameter(espeak.PITCH, pitch, 0)

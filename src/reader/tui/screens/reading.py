@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 
 from reader.document import Paragraph
+from reader.sanitize import for_terminal
 from reader.selection import search_indices
 from reader.settings import GRANULARITIES
 from reader.tui.bindings import READING_BINDINGS
@@ -315,10 +316,10 @@ class ReaderScreen(PagingScreen):
         start = self.current if include_current else (self.current + step) % len(document)
         found = next(iter(search_indices(document, self.search_text, start, backwards)), None)
         if found is None:
-            self.notice = f"No paragraph contains {self.search_text!r}."
+            self.notice = f"No paragraph contains {for_terminal(repr(self.search_text))}."
             return
         self.go(found)
-        self.notice = f"Match in paragraph {found + 1}: {self.search_text}"
+        self.notice = f"Match in paragraph {found + 1}: {for_terminal(self.search_text)}"
 
     @explained
     def action_search_next(self) -> None:
