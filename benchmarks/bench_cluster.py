@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from proctree import tree_rss
+
 ROOT = Path(__file__).resolve().parents[1]
 READER = [sys.executable, "-m", "reader"]
 DASK = str(Path(sys.executable).parent / "dask")
@@ -60,19 +62,8 @@ def _wait_for_workers(address: str, count: int) -> None:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB (from /proc)."""
-    total = 0
-    pids = [pid]
-    while pids:
-        current = pids.pop()
-        try:
-            with Path(f"/proc/{current}/statm").open() as statm:
-                total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-        except OSError:
-            continue
-        pids.extend(int(child) for child in children)
-    return total / 1024 / 1024
+    """Resident memory of a process and its descendants, in MB."""
+    return tree_rss(pid) / 1024 / 1024
 
 
 def _render(args: list[str], cache: Path) -> tuple[float, float]:

@@ -31,6 +31,8 @@ import threading
 import time
 from pathlib import Path
 
+from proctree import tree_rss
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "texts" / "sessions-iacp-2018.md"
 READER = [sys.executable, "-m", "reader"]
@@ -142,21 +144,6 @@ class Renders:
         return again, fresh
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(status.split("VmRSS:")[1].split()[0]) * 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
 def _generated_text(path: Path, size: int) -> None:
     """About ``size`` bytes of prose: the speech's sentences shuffled into new paragraphs."""
     text = SPEECH.read_text(encoding="utf-8").split("---", 2)[2]
@@ -188,7 +175,7 @@ def _peak_rss(work: Path) -> tuple[float, float, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(process.pid))
+            peak = max(peak, tree_rss(process.pid))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -31,6 +31,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from proctree import tree_rss
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "texts" / "sessions-iacp-2018.md"
 WORKERS = 2
@@ -60,21 +62,6 @@ def _speak(text: str) -> float:
     return result.sample_count / result.sample_rate
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants."""
-    total, stack = 0, [pid]
-    while stack:
-        current = stack.pop()
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(status.split("VmRSS:")[1].split()[0]) * 1024
-            for task in Path(f"/proc/{current}/task").iterdir():
-                stack += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
-
-
 def _espeak_seconds(paragraphs: list[str]) -> float:
     """Best of three ``espeak-ng -w`` runs over the same text."""
     with tempfile.TemporaryDirectory(prefix="bench-piper-") as folder:
@@ -101,7 +88,7 @@ def measure() -> dict[str, float]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(os.getpid()))
+            peak = max(peak, tree_rss(os.getpid()))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
