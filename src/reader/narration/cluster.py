@@ -20,6 +20,7 @@ Units: audio as mono 16-bit PCM bytes; marks as sample indices and code-point of
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import sys
@@ -104,17 +105,29 @@ class ClusterPool:
                 "--cluster needs Dask distributed: pip install 'distributed'", EXIT_FAILURE
             ) from None
         self.address = address
-        try:
-            self.client: Any = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise ReaderError(
-                f"cannot reach the Dask scheduler at {for_terminal(address)} ({error}); "
-                "check the address and that `dask scheduler` is running",
-                EXIT_BAD_INPUT,
-            ) from None
-        self.workers = self._workers_with(voice)
+        # One connection and one voice check per process: a batch renders many documents,
+        # each with its own renderer, and connecting costs more than a small document.
+        self.client: Any = _CLIENTS.get(address)
+        if self.client is None or self.client.status != "running":
+            try:
+                self.client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+            except (OSError, TimeoutError, ValueError) as error:
+                raise ReaderError(
+                    f"cannot reach the Dask scheduler at {for_terminal(address)} ({error}); "
+                    "check the address and that `dask scheduler` is running",
+                    EXIT_BAD_INPUT,
+                ) from None
+            if not _CLIENTS:
+                atexit.register(_close_clients)
+            _CLIENTS[address] = self.client
+            _ABLE.pop(address, None)
+        checked = _ABLE.setdefault(address, {})
+        if voice not in checked:
+            checked[voice] = self._workers_with(voice)
+        # None: every worker can speak it, so the scheduler may use any (and new ones).
+        self.workers = checked[voice]
 
-    def _workers_with(self, voice: str | None) -> list[str]:
+    def _workers_with(self, voice: str | None) -> list[str] | None:
         """The workers that can speak ``voice``; one line for each that cannot."""
         answers: dict[str, str | None] = self.client.run(can_speak, voice)
         able = [worker for worker, problem in answers.items() if problem is None]
@@ -131,6 +144,8 @@ class ClusterPool:
                 "start some with `dask worker ADDRESS`",
                 EXIT_FAILURE,
             )
+        if len(able) == len(answers):
+            return None
         if not able:
             raise ReaderError(
                 f"no worker of the cluster at {for_terminal(self.address)} can narrate with "
@@ -156,7 +171,7 @@ class ClusterPool:
         threads = sum(
             info.get("nthreads", 1)
             for worker, info in self.client.scheduler_info()["workers"].items()
-            if worker in self.workers
+            if self.workers is None or worker in self.workers
         )
         window = max(2, 2 * threads)
         keys_of: dict[Any, list[str]] = {}
@@ -202,11 +217,21 @@ class ClusterPool:
             raise
 
     def close(self) -> None:
-        """Disconnect from the scheduler (the cluster keeps running)."""
+        """Nothing to do: the connection is kept for the next document of the batch and
+        closed when the process ends (the cluster keeps running)."""
+
+
+_CLIENTS: dict[str, Any] = {}
+_ABLE: dict[str, dict[str | None, list[str] | None]] = {}
+
+
+def _close_clients() -> None:
+    for client in _CLIENTS.values():
         try:
-            self.client.close(timeout=CONNECT_TIMEOUT_S)
+            client.close(timeout=CONNECT_TIMEOUT_S)
         except Exception:  # closing a client whose scheduler is gone may raise; harmless
-            return
+            continue
+    _CLIENTS.clear()
 
 
 def _lost_scheduler(error: BaseException) -> bool:
