@@ -10,7 +10,7 @@ is shown, never obeyed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -19,6 +19,8 @@ from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
 from reader.sanitize import for_terminal
 from reader.selection import parse_number, search_indices
+from reader.settings import DocumentState, Settings, SettingsStore, document_key
+from reader.stale import clamp_state
 
 PROMPT = "reader> "
 HELP = """Commands (type one, then Enter):
@@ -29,6 +31,8 @@ HELP = """Commands (type one, then Enter):
   /WORDS       search forward for a paragraph with these words (/ alone repeats)
   s            this paragraph split into numbered sentences
   e FILE       export this paragraph to FILE as plain text (e! FILE replaces a file)
+  m            bookmark this paragraph (m again removes the bookmark)
+  '            list the bookmarks; 'N goes to bookmark N
   i            where you are
   h or ?       this help
   q            quit"""
@@ -42,6 +46,7 @@ class LineReader:
     write: Callable[[str], None]
     current: int = 0
     last_search: str = ""
+    bookmarks: list[int] = field(default_factory=list)  # 0-based paragraph indices
 
     @property
     def count(self) -> int:
@@ -86,6 +91,10 @@ class LineReader:
         elif lowered.startswith(("e ", "e! ")) or lowered in ("e", "e!"):
             force = lowered.startswith("e!")
             self._export(command[2 if force else 1 :].strip(), force)
+        elif lowered in ("m", "mark"):
+            self._toggle_bookmark()
+        elif command.startswith("'"):
+            self._bookmarks(command[1:].strip())
         elif lowered in ("i", "where"):
             self.write(f"Paragraph {self.current + 1} of {self.count}, {self.document.title}\n")
         elif lowered in ("h", "?", "help"):
@@ -93,6 +102,30 @@ class LineReader:
         else:
             self.write(f"Unknown command {for_terminal(repr(command))}; type h for help\n")
         return True
+
+    def _toggle_bookmark(self) -> None:
+        number = self.current + 1
+        if self.current in self.bookmarks:
+            self.bookmarks.remove(self.current)
+            self.write(f"Bookmark on paragraph {number} removed\n")
+        else:
+            self.bookmarks = sorted([*self.bookmarks, self.current])
+            self.write(f"Paragraph {number} bookmarked\n")
+
+    def _bookmarks(self, choice: str) -> None:
+        if not self.bookmarks:
+            self.write("No bookmarks yet: m bookmarks this paragraph\n")
+            return
+        if not choice:
+            lines = [f"{len(self.bookmarks)} bookmark{'s' if len(self.bookmarks) > 1 else ''}:"]
+            for number, index in enumerate(self.bookmarks, 1):
+                opening = " ".join(self.document.paragraphs[index].text.split()[:8])
+                lines.append(f"  '{number}  paragraph {index + 1}: {opening}")
+            self.write("\n".join(lines) + "\n")
+            return
+        chosen = parse_number(choice, len(self.bookmarks))
+        self.current = self.bookmarks[chosen]
+        self.show()
 
     def _move(self, target: int) -> None:
         if target >= self.count:
@@ -145,9 +178,17 @@ class LineReader:
 
 
 def run_line_reader(
-    document: Document, start: int, stdin: TextIO, stdout: TextIO, interactive: bool
+    document: Document,
+    start: int | None,
+    stdin: TextIO,
+    stdout: TextIO,
+    interactive: bool,
+    *,
+    store: SettingsStore | None = None,
 ) -> int:
-    """Run a session from paragraph index ``start`` until ``q`` or the end of input."""
+    """Run a session until ``q`` or the end of input. It starts at paragraph index
+    ``start``, else where this document was left (in the UI or here), and remembers the
+    place and bookmarks in ``store`` when it ends."""
 
     def write(text: str) -> None:
         stdout.write(text)
@@ -156,9 +197,34 @@ def run_line_reader(
     if interactive:
         import readline  # noqa: F401  (line editing and history for input())
 
-    reader = LineReader(document, write, current=start)
-    write(f"{document.title}\n{reader.count} paragraphs. Type h for help, q to quit.\n\n")
+    settings = store.load() if store is not None else None
+    key = document_key(document.path)
+    remembered = settings.document(key) if settings is not None else None
+    state, notices = clamp_state(remembered or DocumentState(), len(document.paragraphs))
+    reader = LineReader(
+        document,
+        write,
+        current=state.paragraph if start is None else start,
+        bookmarks=list(state.bookmarks),
+    )
+    write(f"{document.title}\n{reader.count} paragraphs. Type h for help, q to quit.\n")
+    for notice in [*(store.notices if store is not None else []), *notices]:
+        write(f"{for_terminal(notice)}\n")
+    if start is None and remembered is not None and reader.current > 0:
+        write(f"Resuming at paragraph {reader.current + 1}, where you left off.\n")
+    write("\n")
     reader.show()
+    try:
+        _session(reader, stdin, write, interactive)
+    finally:
+        if store is not None and settings is not None:
+            _remember(store, settings, key, remembered, reader=reader, write=write)
+    return 0
+
+
+def _session(
+    reader: LineReader, stdin: TextIO, write: Callable[[str], None], interactive: bool
+) -> None:
     while True:
         if interactive:
             try:
@@ -175,4 +241,26 @@ def run_line_reader(
             write("\n")
         if not reader.handle(line):
             break
-    return 0
+
+
+def _remember(
+    store: SettingsStore,
+    settings: Settings,
+    key: str,
+    remembered: DocumentState | None,
+    *,
+    reader: LineReader,
+    write: Callable[[str], None],
+) -> None:
+    """Save the place and bookmarks; the UI's size, theme, voice and rate stay as they were."""
+    base = remembered or settings.fresh_state()
+    same_place = remembered is not None and remembered.paragraph == reader.current
+    settings.documents[key] = replace(
+        base,
+        paragraph=reader.current,
+        offset=base.offset if same_place else 0,
+        bookmarks=tuple(reader.bookmarks),
+    )
+    store.save(settings)
+    if store.save_error:
+        write(f"{for_terminal(store.save_error)}\n")

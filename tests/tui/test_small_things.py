@@ -18,7 +18,7 @@ from reader.tui.widgets.reading import DEFAULT_COLUMN, ReadingView
 
 def _run(document: Document, commands: str) -> str:
     out = io.StringIO()
-    run_line_reader(document, 0, io.StringIO(commands), out, False)
+    run_line_reader(document, 0, io.StringIO(commands), out, interactive=False)
     return out.getvalue()
 
 

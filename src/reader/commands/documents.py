@@ -68,11 +68,16 @@ def run_export(args: argparse.Namespace) -> int:
 def run_read(args: argparse.Namespace) -> int:
     """The line-mode reader."""
     from reader.linemode import run_line_reader
+    from reader.settings import SettingsStore
 
     document = load(args)
-    start = _start_index(document, getattr(args, "start", None))
+    number = getattr(args, "start", None)
+    start = None if number is None else _start_index(document, number)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    return run_line_reader(document, start, sys.stdin, sys.stdout, interactive)
+    # A person at a terminal resumes where they left off and keeps their bookmarks; a
+    # script piping commands always starts at paragraph 1 (or --from) and changes nothing.
+    store = SettingsStore() if interactive else None
+    return run_line_reader(document, start, sys.stdin, sys.stdout, interactive, store=store)
 
 
 def add_document_commands(
