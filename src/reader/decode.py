@@ -84,7 +84,9 @@ def _looks_binary(data: bytes) -> bool:
 
 
 def _binary(name: str) -> ReaderError:
-    return ReaderError(f"{name}: this is binary data, not text; open a .txt or .md file")
+    return ReaderError(
+        f"{name}: this is binary data, not text; open a text, Markdown, HTML or EPUB file"
+    )
 
 
 def decode_bytes(data: bytes, name: str) -> DecodedText:
