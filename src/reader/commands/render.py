@@ -123,7 +123,10 @@ def add_narration_commands(
     )  # fmt: skip
     render.add_argument(
         "--paragraphs", metavar="RANGE",
-        help="for example 3-7,12 (not with --format epub: a book needs every paragraph)",
+        help="for example 3-7,12: the folder then holds those paragraphs and full-length "
+        "files made of them; files of an earlier render they do not cover (other paragraphs, "
+        "a book, other formats) are removed, with a note (not with --format epub: a book "
+        "needs every paragraph)",
     )  # fmt: skip
     render.add_argument(
         "--jobs", type=_number(1, MAX_JOBS, "--jobs"), default=os.cpu_count() or 1, metavar="N",
@@ -251,6 +254,8 @@ def _render_one(args: argparse.Namespace) -> int:
         cluster=cluster_address(args.cluster),
     )
     summary = render_document(request)
+    for notice in summary.notices:  # files removed from the folder: said even with --quiet
+        print(f"reader: note: {for_terminal(notice)}", file=sys.stderr)
     if not args.quiet:
         print(f"reader: {for_terminal(summary.line)}", file=sys.stderr)
     return 0

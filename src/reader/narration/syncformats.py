@@ -133,27 +133,43 @@ def _unit(unit: TimedUnit, rate: int, offset: int = 0) -> dict[str, Any]:
 
 
 def paragraph_map(
-    paragraph: Paragraph, sync: ParagraphSync, audio: str, offset: int = 0
+    paragraph: Paragraph,
+    sync: ParagraphSync,
+    audio: str,
+    offset: int = 0,
+    pause: int = 0,
+    *,
+    own_file: bool = False,
 ) -> dict[str, Any]:
-    """The sync map of one paragraph (``offset`` shifts it into a longer audio file)."""
+    """The sync map of one paragraph (``offset`` shifts it into a longer audio file).
+
+    ``pause`` is the silence after the paragraph (``pause_after_samples``). A paragraph's
+    own file holds its following pause, so there (``own_file``) ``sample_count`` is the
+    file's length, pause included; in the whole-document map it is the paragraph's span
+    in the full-length audio, as it always was. The ``paragraph`` unit ends where the
+    speech does either way."""
     rate = sync.sample_rate
     whole = TimedUnit(0, sync.sample_count, 0, len(paragraph.text), paragraph.text)
+    length = sync.sample_count + (pause if own_file else 0)
     return {
         "format": SYNC_FORMAT,
         "number": paragraph.number,
         "audio": audio,
         "sample_rate": rate,
-        "sample_count": sync.sample_count,
-        "duration_ms": round(sync.duration_ms, 3),
+        "sample_count": length,
+        "duration_ms": round(length * 1000 / rate, 3),
+        "pause_after_samples": pause,
         "paragraph": _unit(whole, rate, offset),
         "sentences": [_unit(u, rate, offset) for u in sync.sentences],
         "words": [_unit(u, rate, offset) for u in sync.words],
     }
 
 
-def paragraph_json(item: Placed, audio: str) -> str:
-    """``p001.json``: the paragraph's own sync map (times in its own audio file)."""
-    return json.dumps(paragraph_map(item.paragraph, item.clip.sync, audio), ensure_ascii=False)
+def paragraph_json(item: Placed, audio: str, pause: int = 0) -> str:
+    """``p001.json``: the paragraph's own sync map (times in its own audio file, which
+    ends with the ``pause`` samples of silence that follow the paragraph)."""
+    map_ = paragraph_map(item.paragraph, item.clip.sync, audio, pause=pause, own_file=True)
+    return json.dumps(map_, ensure_ascii=False)
 
 
 def read_paragraph_json(text: str, paragraph: Paragraph) -> ParagraphSync:
@@ -193,11 +209,12 @@ def document_json(timeline: Timeline, audio: dict[str, str], extension: str) -> 
         ],
     }
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "paragraphs": ['
-    for index, item in enumerate(timeline.placed):
+    for index, (item, pause) in enumerate(zip(timeline.placed, timeline.gaps, strict=True)):
+        in_full = audio.get(extension, "")
         entry = {
             "offset_samples": item.offset,
             "paragraph_audio": f"{item.stem}.{extension}",
-            **paragraph_map(item.paragraph, item.clip.sync, audio.get(extension, ""), item.offset),
+            **paragraph_map(item.paragraph, item.clip.sync, in_full, item.offset, pause),
         }
         yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
     yield "]}\n"
@@ -341,8 +358,9 @@ def lrc(timeline: Timeline) -> str:
 def m3u8(timeline: Timeline, extension: str) -> str:
     """An extended M3U playlist of the paragraph files, with titles."""
     lines = ["#EXTM3U", f"#PLAYLIST:{_flat(timeline.document.title)}"]
-    for item in timeline.placed:
-        seconds = round(item.clip.sample_count / item.clip.sample_rate, 3)
+    for item, pause in zip(timeline.placed, timeline.gaps, strict=True):
+        # The paragraph files end with the pause that follows them.
+        seconds = round((item.clip.sample_count + pause) / item.clip.sample_rate, 3)
         title = f"{item.paragraph.number}. {opening_words(item.paragraph.text, 8)}"
         lines += [f"#EXTINF:{seconds},{_flat(title)}", f"{item.stem}.{extension}"]
     return "\n".join(lines) + "\n"
