@@ -32,10 +32,12 @@ from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.cache import write_chunks, write_text
 from reader.narration.fulllength import Assembly, assemble, plan_timeline, redo_sets
+from reader.narration.languages import plan_voices
 from reader.narration.manifest import Manifest, input_digest
+from reader.narration.multivoice import MultiVoiceRenderer
 from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.pronunciations import Dictionary, load_dictionary
-from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
+from reader.narration.renderer import NarrationSettings, Progress
 from reader.narration.staging import commit, staging_folder, write_padded_wav
 from reader.narration.syncformats import (
     SYNC_FORMAT,
@@ -150,14 +152,16 @@ def render_document(request: RenderRequest) -> RenderSummary:
     stems = [f"p{p.number:0{width}d}" for p in paragraphs]
     with folder_lock(folder):
         remove_leftovers(folder)
-        with ParagraphRenderer(
+        plan = plan_voices(document, paragraphs, request.settings.voice)
+        with MultiVoiceRenderer(
             request.settings,
+            plan.voices,
             request.cache_dir,
             request.jobs,
             cluster=request.cluster,
             pronunciations=document_dictionary(document),
         ) as renderer:
-            keys = [renderer.key(p.text) for p in paragraphs]
+            keys = renderer.keys(paragraphs)
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
             if books:
                 settings.append(request.granularity)
@@ -171,12 +175,13 @@ def render_document(request: RenderRequest) -> RenderSummary:
                     len(paragraphs),
                     _recorded_seconds(folder / f"{request.base}.json"),
                     0,
+                    notices=plan.notes,
                 )
             # On RenderFailed nothing has been written: the folder keeps the earlier render,
             # the cache the paragraphs that did render, and the error names the others.
             clips = renderer.render_many(paragraphs, request.progress)
             synthesised = renderer.synthesised
-            corrupt = renderer.cache.corrupt_notice()
+            corrupt = renderer.corrupt_notice()
         with staging_folder(folder) as stage:
             timeline, removed = _build_and_commit(
                 request, _Plan(paragraphs, stems, keys, clips, copies, books, digest, old), stage
@@ -189,7 +194,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
-    notices = (removed_notice(removed, request),) if removed else ()
+    notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
     return RenderSummary(
         line, len(clips), timeline.sample_count / rate, synthesised, notices=notices
     )
