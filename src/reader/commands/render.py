@@ -133,6 +133,7 @@ def add_narration_commands(
         help="worker processes (default: the number of cores)",
     )  # fmt: skip
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
+    _add_spoken_options(render)
     handlers["render"] = run_render
 
     voices = commands.add_parser("voices", help="list the installed voices of every engine")
@@ -141,6 +142,24 @@ def add_narration_commands(
         "--engine", metavar="NAME", help="only this engine's voices (espeak, piper)"
     )
     handlers["voices"] = run_voices
+
+
+# What is spoken besides the paragraphs (issue 12 item 9); kept apart from the other
+# options so that options added elsewhere merge cleanly.
+def _add_spoken_options(render: argparse.ArgumentParser) -> None:
+    render.add_argument(
+        "--credits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="opening credits ('<title>. By <author>.') and closing ('End of <title>.'), "
+        "as audiobooks have them (default on; never for --paragraphs)",
+    )
+    render.add_argument(
+        "--headings",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="speak each section's heading, with a pause, where its chapter starts (default on)",
+    )
 
 
 def run_voices(args: argparse.Namespace) -> int:
@@ -251,6 +270,8 @@ def _render_one(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=_ProgressBar(not args.quiet),
         granularity=args.epub_granularity,
+        credits=args.credits,
+        headings=args.headings,
         cluster=cluster_address(args.cluster),
     )
     summary = render_document(request)
@@ -298,6 +319,8 @@ def _render_many(
             jobs=args.jobs,
             progress=display.paragraphs_done,
             granularity=args.epub_granularity,
+            credits=args.credits,
+            headings=args.headings,
             cluster=cluster,
         )
 

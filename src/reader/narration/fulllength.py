@@ -54,6 +54,10 @@ class Assembly:
     redo: dict[str, set[str]]  # per copy format, the stems whose copy must be encoded
     jobs: int
     chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
+    # With spoken credits and headings (see ``announcements``): what each of ``paragraphs``
+    # is and the pause after each; otherwise all paragraphs, pauses from ``target_gaps``.
+    kinds: Sequence[str] = ()
+    targets: Sequence[int] = ()
 
 
 def _cut(job: Assembly) -> bool:
@@ -64,12 +68,12 @@ def _cut(job: Assembly) -> bool:
 def plan_timeline(job: Assembly) -> Timeline:
     """Where each paragraph goes in the full-length audio and the pause after it (whole
     MP3 frames when the MP3 copies are cut out of the full-length MP3)."""
-    targets = target_gaps(job.document, job.paragraphs, job.gap)
+    targets = list(job.targets) or target_gaps(job.document, job.paragraphs, job.gap)
     if _cut(job):
         return _framed_timeline(job, targets)
     return build_timeline(
         job.document, job.clips, job.paragraphs, targets, job.stems,
-        chapter_minutes=job.chapter_minutes,
+        chapter_minutes=job.chapter_minutes, kinds=job.kinds,
     )  # fmt: skip
 
 
@@ -187,7 +191,7 @@ def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
         start = following
     return build_timeline(
         job.document, job.clips, job.paragraphs, gaps, job.stems,
-        chapter_minutes=job.chapter_minutes,
+        chapter_minutes=job.chapter_minutes, kinds=job.kinds,
     )  # fmt: skip
 
 

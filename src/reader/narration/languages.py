@@ -66,6 +66,7 @@ class VoicePlan:
 
     voices: tuple[str | None, ...]
     notes: tuple[str, ...] = field(default=())
+    document_voice: str | None = None  # the voice of the document's own language
 
 
 VoiceLister = Callable[[str], list[VoiceInfo]]
@@ -125,7 +126,7 @@ def plan_voices(
         if key not in chosen:
             chosen[key] = _voice_for(own, document_voice, voices_of, notes)
         result.append(chosen[key] if chosen[key] is not None else base_voice)
-    return VoicePlan(tuple(result), tuple(notes))
+    return VoicePlan(tuple(result), tuple(notes), base_voice)
 
 
 def _voice_for(

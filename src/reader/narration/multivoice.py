@@ -24,9 +24,8 @@ from reader.narration.timing import RenderedParagraph
 
 
 class MultiVoiceRenderer:
-    """Renders each paragraph with the voice ``voices`` gives it (by position in the
-    paragraphs later passed to :meth:`keys` and :meth:`render_many`); use as a context
-    manager so every renderer's workers are shut down."""
+    """Renders paragraphs each with its own voice, one of ``voices`` (given per call,
+    by position); use as a context manager so every renderer's workers are shut down."""
 
     def __init__(
         self,
@@ -38,11 +37,10 @@ class MultiVoiceRenderer:
         cluster: str | None = None,
         pronunciations: Dictionary | None = None,
     ) -> None:
-        self.voices = tuple(voices)
         self._stack = ExitStack()
         self.renderers: dict[str | None, ParagraphRenderer] = {}
         try:
-            for voice in dict.fromkeys(self.voices or (settings.voice,)):
+            for voice in dict.fromkeys(voices or (settings.voice,)):
                 renderer = ParagraphRenderer(
                     replace(settings, voice=voice),
                     cache_dir,
@@ -66,11 +64,11 @@ class MultiVoiceRenderer:
     ) -> None:
         self._stack.close()
 
-    def keys(self, paragraphs: Sequence[Paragraph]) -> list[str]:
-        """Each paragraph's cache key, spoken by its own voice."""
+    def keys(self, paragraphs: Sequence[Paragraph], voices: Sequence[str | None]) -> list[str]:
+        """Each paragraph's cache key, spoken by its voice (``voices``, by position)."""
         return [
             self.renderers[voice].key(paragraph.text)
-            for paragraph, voice in zip(paragraphs, self.voices, strict=True)
+            for paragraph, voice in zip(paragraphs, voices, strict=True)
         ]
 
     @property
@@ -83,16 +81,22 @@ class MultiVoiceRenderer:
         return next((n for r in self.renderers.values() if (n := r.cache.corrupt_notice())), "")
 
     def render_many(
-        self, paragraphs: Sequence[Paragraph], progress: Progress | None = None
+        self,
+        paragraphs: Sequence[Paragraph],
+        voices: Sequence[str | None],
+        progress: Progress | None = None,
     ) -> list[RenderedParagraph]:
-        """Every paragraph rendered by its voice, in the order given; ``RenderFailed``
-        (naming every paragraph without audio) after all voices are done if any failed."""
+        """Every paragraph rendered by its voice (``voices``, by position), in the order
+        given; ``RenderFailed`` (naming every paragraph without audio) after all voices
+        are done if any failed."""
         total = len(paragraphs)
         rendered: dict[int, RenderedParagraph] = {}
         failures: list[tuple[int, str]] = []
         done = 0
         for voice, renderer in self.renderers.items():
-            positions = [i for i, v in enumerate(self.voices) if v == voice]
+            positions = [i for i, v in enumerate(voices) if v == voice]
+            if not positions:
+                continue
             base = done
 
             def report(finished: int, _count: int, base: int = base) -> None:

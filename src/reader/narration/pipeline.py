@@ -28,8 +28,9 @@ from pathlib import Path
 
 from reader.atomic import remove_leftovers
 from reader.audio.formats import CODECS, WAV_HINT, require
-from reader.document import Document, Paragraph
+from reader.document import Document
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration.announcements import PARAGRAPH, Entry, entry_gaps, plan_entries
 from reader.narration.cache import write_chunks, write_text
 from reader.narration.fulllength import Assembly, assemble, plan_timeline, redo_sets
 from reader.narration.languages import plan_voices
@@ -71,6 +72,8 @@ class RenderRequest:
     granularity: str = "sentence"  # what a book format highlights: sentence or word
     chapter_minutes: float = 10.0  # chapter length when the document has no sections
     cluster: str | None = None  # a Dask scheduler address to synthesise on
+    credits: bool = True  # "<title>. By <author>." first, "End of <title>." last
+    headings: bool = True  # each section's heading spoken before its paragraphs
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,19 +153,27 @@ def render_document(request: RenderRequest) -> RenderSummary:
     paragraphs = document.select(request.indices)
     width = max(3, len(str(len(document.paragraphs))))
     stems = [f"p{p.number:0{width}d}" for p in paragraphs]
+    entries = plan_entries(
+        document, paragraphs, stems, credits=request.credits, headings=request.headings
+    )
+    spoken = [e for e in entries if e.kind != PARAGRAPH]
     with folder_lock(folder):
         remove_leftovers(folder)
         plan = plan_voices(document, paragraphs, request.settings.voice)
+        # Credits and headings are read by the voice of the document's language.
+        spoken_voices = [plan.document_voice] * len(spoken)
         with MultiVoiceRenderer(
             request.settings,
-            plan.voices,
+            [*plan.voices, *spoken_voices],
             request.cache_dir,
             request.jobs,
             cluster=request.cluster,
             pronunciations=document_dictionary(document),
         ) as renderer:
-            keys = renderer.keys(paragraphs)
+            keys = renderer.keys(paragraphs, plan.voices)
+            spoken_keys = renderer.keys([e.paragraph for e in spoken], spoken_voices)
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
+            settings += [[(e.kind, e.stem, k) for e, k in zip(spoken, spoken_keys, strict=True)]]
             if books:
                 settings.append(request.granularity)
             digest = input_digest(document, paragraphs, keys, settings)
@@ -179,19 +190,30 @@ def render_document(request: RenderRequest) -> RenderSummary:
                 )
             # On RenderFailed nothing has been written: the folder keeps the earlier render,
             # the cache the paragraphs that did render, and the error names the others.
-            clips = renderer.render_many(paragraphs, request.progress)
+            clips = renderer.render_many(paragraphs, plan.voices, request.progress)
+            said = renderer.render_many([e.paragraph for e in spoken], spoken_voices)
             synthesised = renderer.synthesised
             corrupt = renderer.corrupt_notice()
+        by_stem = dict(zip(stems, zip(clips, keys, strict=True), strict=True))
+        said_stems = [e.stem for e in spoken]
+        by_stem.update(zip(said_stems, zip(said, spoken_keys, strict=True), strict=True))
+        job = _Plan(
+            entries,
+            [by_stem[e.stem][0] for e in entries],
+            [by_stem[e.stem][1] for e in entries],
+            copies,
+            books,
+            digest,
+            old,
+        )
         with staging_folder(folder) as stage:
-            timeline, removed = _build_and_commit(
-                request, _Plan(paragraphs, stems, keys, clips, copies, books, digest, old), stage
-            )
+            timeline, removed = _build_and_commit(request, job, stage)
     rate = timeline.sample_rate
     seconds = timeline.sample_count // rate
     files = len([f for f in request.formats if f in (*CODECS, "wav")]) + len(books) + 5
     line = (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
-        f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
+        f"{synthesised} synthesised, {len(clips) + len(said) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
     notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
@@ -202,16 +224,21 @@ def render_document(request: RenderRequest) -> RenderSummary:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What the render produced and what the folder held before."""
+    """What the render produced, in the order spoken (paragraphs, and the credits and
+    headings among them), and what the folder held before."""
 
-    paragraphs: Sequence[Paragraph]
-    stems: Sequence[str]
-    keys: Sequence[str]
+    entries: Sequence[Entry]
     clips: Sequence[RenderedParagraph]
+    keys: Sequence[str]
     copies: Sequence[str]
     books: Sequence[str]
     digest: str
     old: Manifest
+
+    @property
+    def stems(self) -> list[str]:
+        """The file stem of each entry."""
+        return [entry.stem for entry in self.entries]
 
 
 def _build_and_commit(
@@ -219,59 +246,69 @@ def _build_and_commit(
 ) -> tuple[Timeline, list[str]]:
     """Write every output into ``stage``, check it, then move the set into the folder;
     returns the timeline and the names of an earlier render's files that were removed."""
-    folder, base, old = request.out_dir, request.base, plan.old
+    folder, base, old, stems = request.out_dir, request.base, plan.old, plan.stems
     rate = plan.clips[0].sample_rate
     full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
+    gap = rate * request.gap_ms // 1000
     job = Assembly(
         document=request.document,
-        paragraphs=plan.paragraphs,
+        paragraphs=[entry.paragraph for entry in plan.entries],
         clips=plan.clips,
-        stems=plan.stems,
+        stems=stems,
         folder=folder,
         stage=stage,
         sources={},
         base=base,
-        gap=rate * request.gap_ms // 1000,
+        gap=gap,
         full_formats=full_formats,
         copies=plan.copies,
         redo={},
         jobs=request.jobs,
         chapter_minutes=request.chapter_minutes,
+        kinds=[entry.kind for entry in plan.entries],
+        targets=entry_gaps(request.document, plan.entries, gap),
     )
     timeline = plan_timeline(job)
     # A paragraph's files hold its following pause: they are unchanged only if both the
     # paragraph's audio (its cache key) and that pause are.
     records = {
         stem: f"{key}+{pause}"
-        for stem, key, pause in zip(plan.stems, plan.keys, timeline.gaps, strict=True)
+        for stem, key, pause in zip(stems, plan.keys, timeline.gaps, strict=True)
     }
     stale = {
         stem
-        for stem in plan.stems
+        for stem in stems
         if old.stems.get(stem) != records[stem]
         or not (old.unchanged(folder, f"{stem}.wav") and old.unchanged(folder, f"{stem}.json"))
     }
-    sources = {stem: (stage if stem in stale else folder) / f"{stem}.wav" for stem in plan.stems}
+    sources = {stem: (stage if stem in stale else folder) / f"{stem}.wav" for stem in stems}
     for item, pause in zip(timeline.placed, timeline.gaps, strict=True):
         if item.stem in stale:
             _guard(partial(_write_paragraph, stage, item, pause), folder=folder)
-    job = replace(job, sources=sources, redo=redo_sets(plan.copies, plan.stems, stale, old, folder))
+    job = replace(job, sources=sources, redo=redo_sets(plan.copies, stems, stale, old, folder))
     audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
     encoded = [f for f in request.formats if f in CODECS]
     sync_task = partial(_write_sync_files, stage, base, audio, encoded[0] if encoded else "wav")
     assemble(job, timeline, partial(_guard, folder=folder), sync_task)
     written = [f"{base}.{fmt}" for fmt in full_formats]
+    # The book reads the paragraphs, each file ending where the next entry starts.
     padded = [
-        RenderedParagraph(sources[item.stem], replace(item.clip.sync, sample_count=item.end_pause))
-        for item in _with_pauses(timeline)
+        (
+            item.stem,
+            RenderedParagraph(
+                sources[item.stem],
+                replace(item.clip.sync, sample_count=item.clip.sample_count + pause),
+            ),
+        )
+        for item, pause in zip(timeline.placed, timeline.gaps, strict=True)
+        if item.kind == PARAGRAPH
     ]
     for name in plan.books:
-        mp3s = [
-            (stage if stem in job.redo["mp3"] else folder) / f"{stem}.mp3" for stem in plan.stems
-        ]
-        book = BookJob(request.document, padded, mp3s, stage, base, request.granularity)
+        mp3s = [(stage if s in job.redo["mp3"] else folder) / f"{s}.mp3" for s, _ in padded]
+        clips = [clip for _, clip in padded]
+        book = BookJob(request.document, clips, mp3s, stage, base, request.granularity)
         written.append(BOOK_FORMATS[name](book).name)
-    names = [f"{s}.{ext}" for s in plan.stems for ext in ("wav", "json", *plan.copies)]
+    names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *plan.copies)]
     names += [*written, *(f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json"))]
     removed: list[str] = []
 
@@ -288,20 +325,6 @@ def _build_and_commit(
 
     _guard(move, folder=folder)
     return timeline, removed
-
-
-@dataclass(frozen=True, slots=True)
-class _PausedItem:
-    stem: str
-    clip: RenderedParagraph
-    end_pause: int  # samples: the paragraph and the pause after it
-
-
-def _with_pauses(timeline: Timeline) -> list[_PausedItem]:
-    return [
-        _PausedItem(item.stem, item.clip, item.clip.sample_count + pause)
-        for item, pause in zip(timeline.placed, timeline.gaps, strict=True)
-    ]
 
 
 def _write_paragraph(stage: Path, item: Placed, pause: int) -> None:
