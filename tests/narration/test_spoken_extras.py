@@ -143,4 +143,14 @@ def test_captions_playlist_and_book(spoken: Path) -> None:
     assert playlist[2] == "h002.mp3" and len(playlist) == 11 + 5
     with zipfile.ZipFile(spoken / "addresses.epub") as book:
         audio = [n for n in book.namelist() if n.endswith(".mp3")]
+        smil = "".join(book.read(n).decode() for n in book.namelist() if n.endswith(".smil"))
     assert len(audio) == 11  # the book reads the paragraphs; its text shows the headings
+    ends: dict[str, str] = {}
+    for href, end in re.findall(r'src="[./]*audio/(p\d+)\.mp3"[^>]*clipEnd="([^"]+)"', smil):
+        ends[href] = end
+    for entry in data["paragraphs"]:
+        # Each paragraph's clip runs to where the next entry (paragraph or heading) starts.
+        hours, minutes, seconds = ends[f"p{entry['number']:04d}"].split(":")
+        at = (int(hours) * 3600 + int(minutes) * 60 + float(seconds)) * 1000
+        length = entry["sample_count"] + entry["pause_after_samples"]
+        assert at == pytest.approx(length * 1000 / 22050, abs=1)

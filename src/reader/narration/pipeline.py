@@ -191,8 +191,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
             # On RenderFailed nothing has been written: the folder keeps the earlier render,
             # the cache the paragraphs that did render, and the error names the others.
             clips = renderer.render_many(paragraphs, plan.voices, request.progress)
+            synthesised = renderer.synthesised  # paragraphs, as the summary counts them
             said = renderer.render_many([e.paragraph for e in spoken], spoken_voices)
-            synthesised = renderer.synthesised
             corrupt = renderer.corrupt_notice()
         by_stem = dict(zip(stems, zip(clips, keys, strict=True), strict=True))
         said_stems = [e.stem for e in spoken]
@@ -213,7 +213,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
     files = len([f for f in request.formats if f in (*CODECS, "wav")]) + len(books) + 5
     line = (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
-        f"{synthesised} synthesised, {len(clips) + len(said) - synthesised} from the cache) "
+        f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
     notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
