@@ -327,6 +327,10 @@ def _render_many(
     outcomes = render_documents(items, load_one, request_for, display)
     display.close()
     sys.stdout.write(summary_table(outcomes))
+    for outcome in outcomes:  # files removed, voices chosen: said whatever --quiet says
+        for notice in outcome.summary.notices if outcome.summary else ():
+            where = for_terminal(str(outcome.item.path))
+            print(f"reader: note: {where}: {for_terminal(notice)}", file=sys.stderr)
     failed = [for_terminal(text) for text, _ in problems]
     failed += [for_terminal(str(o.item.path)) for o in outcomes if o.error is not None]
     for text, reason in problems:
