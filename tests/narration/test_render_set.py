@@ -251,3 +251,35 @@ def test_help_says_what_a_partial_render_does(tmp_path: Path) -> None:
     flat = " ".join(result.stdout.split())
     assert "files of an earlier render they do not cover" in flat
     assert "are removed, with a note" in flat
+
+
+def test_ctrl_c_waits_for_the_commit_to_finish() -> None:
+    from reader.narration.staging import signals_held
+
+    finished = False
+    with pytest.raises(KeyboardInterrupt), signals_held():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler would have run by now
+        finished = True
+    assert finished
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_commit_replaces_the_set_and_removes_only_the_old_renders_files(tmp_path: Path) -> None:
+    from reader.narration.manifest import Manifest
+    from reader.narration.staging import commit
+
+    folder, stage = tmp_path / "out", tmp_path / "out" / ".stage.tmp-x"
+    stage.mkdir(parents=True)
+    for name in ("p001.wav", "old.ogg", "mine.txt"):
+        (folder / name).write_text("old " + name)
+    (folder / "gone.mp3").mkdir()  # listed but not a file: left alone
+    (stage / "p001.wav").write_text("new")
+    (stage / "doc.json").write_text("{}")
+    old = Manifest("digest", {}, {n: [0, 0] for n in ("p001.wav", "old.ogg", "gone.mp3")})
+    written: list[str] = []
+    removed = commit(stage, folder, ["p001.wav", "doc.json"], old, lambda: written.append("m"))
+    assert removed == ["old.ogg"] and written == ["m"]
+    assert (folder / "p001.wav").read_text() == "new"
+    assert (folder / "doc.json").read_text() == "{}"
+    assert (folder / "mine.txt").exists() and (folder / "gone.mp3").is_dir()
