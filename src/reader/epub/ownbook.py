@@ -227,7 +227,7 @@ class _Edition:
         link.set("rel", "stylesheet")
         link.set("type", "text/css")
         link.set("href", href(self._css_path, posixpath.dirname(chapter.path)))
-        link.tail = "\n"
+        # No white space of our own: the head keeps its text exactly.
 
     @property
     def _css_path(self) -> str:

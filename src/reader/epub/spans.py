@@ -70,6 +70,7 @@ class Plan:
     order: int
     ranges: list[tuple[Point, Point] | None] = field(default_factory=list)
     wrap_run: bool = False
+    spans_allowed: bool = True
 
 
 def chunk_text(parent: etree._Element, chunk: int) -> str:
@@ -242,7 +243,8 @@ def wrap(start: Point, end: Point, ident: str) -> tuple[etree._Element, int]:
 class ChapterMarks:
     """Plans and then applies the ids of one content document.
 
-    ``ids_only``: never add spans (the navigation document, whose lists allow none)."""
+    ``ids_only``: never add spans (the navigation document, whose lists allow none).
+    ``fallbacks`` counts the sentences that could have had a span but use their block."""
 
     def __init__(self, root: etree._Element, *, ids_only: bool = False) -> None:
         self.root = root
@@ -280,6 +282,7 @@ class ChapterMarks:
         if origin.whole or self.ids_only or local(element) in ("tr", "ul", "ol", "menu"):
             plan = Plan(number, origin, self._block_id(element, number), order)
             plan.ranges = [None] * len(sentences)
+            plan.spans_allowed = False
             self.plans.append(plan)
             return plan
         found = align(text, origin)
@@ -324,7 +327,8 @@ class ChapterMarks:
                 if planned[0].parent is plan.origin.element:
                     stop += change
                 ids[k] = ident
-            self.fallbacks += sum(1 for ident in ids if ident == plan.block_id)
+            if plan.spans_allowed:
+                self.fallbacks += sum(1 for ident in ids if ident == plan.block_id)
             if plan.wrap_run:
                 element = plan.origin.element
                 start = Point(element, plan.origin.start, 0)
