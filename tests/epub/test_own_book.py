@@ -54,19 +54,19 @@ class Edition:
     members: dict[str, bytes]
 
 
-def render(data: bytes, folder: Path, name: str = "book") -> subprocess.CompletedProcess[str]:
+def render(data: bytes, folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     folder.mkdir(parents=True, exist_ok=True)
-    book = folder / f"{name}.epub"
+    book = folder / "book.epub"
     book.write_bytes(data)
     return subprocess.run(
         [sys.executable, "-m", "reader", "render", str(book), "--format", "epub",
-         "-o", str(folder / "out"), "--quiet"],
+         "-o", str(folder / "out"), "--quiet", *extra],
         capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
 
 
-def edition(data: bytes, folder: Path) -> Edition:
-    result = render(data, folder)
+def edition(data: bytes, folder: Path, *extra: str) -> Edition:
+    result = render(data, folder, *extra)
     assert result.returncode == 0, result.stderr
     source, out = folder / "book.epub", folder / "out" / "book.epub"
     document = load_document(source)
@@ -279,3 +279,23 @@ def test_an_epub2_book_is_refused_with_one_line(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "EPUB 2.0" in lines[0], result.stderr
     assert not (tmp_path / "out" / "book.epub").exists()
+
+
+@pytest.mark.slow
+def test_word_highlighting_wraps_each_word(tmp_path: Path) -> None:
+    """With ``--epub-granularity word`` every word that can be is its own span, holding
+    exactly that word, and the edition is still EPUBCheck clean."""
+    words_edition = edition(harbour_town(), tmp_path / "words", "--epub-granularity", "word")
+    trees = {
+        name: etree.fromstring(data)
+        for name, data in words_edition.members.items()
+        if name.endswith(".xhtml")
+    }
+    pars = pars_in_spine_order(words_edition.members, OPF)
+    spans = [p for p in pars if "-w" in p.fragment]
+    assert len(spans) >= sum(len(s["words"]) for s in words_edition.syncs) * 3 // 4
+    for par in spans:
+        number, k = par.fragment.removeprefix("ra-p").split("-w")
+        word = words_edition.syncs[int(number) - 1]["words"][int(k) - 1]["text"]
+        assert _readable_text(by_id(trees[par.text_file], par.fragment)) == word
+    assert epubcheck_findings(words_edition.out, tmp_path / "out.json") == []

@@ -115,9 +115,14 @@ class _Edition:
     """Builds the read-along edition of one book (see the module docstring)."""
 
     def __init__(
-        self, document: Document, clips: Sequence[RenderedParagraph], audio: Sequence[Path]
+        self,
+        document: Document,
+        clips: Sequence[RenderedParagraph],
+        audio: Sequence[Path],
+        granularity: str = "sentence",
     ) -> None:
         self.document = document
+        self.granularity = granularity
         self.clips = clips
         self.audio = audio
         source = read_source(document.path)
@@ -196,8 +201,10 @@ class _Edition:
             if paragraph.text != text or origin is None:
                 raise self._changed(index)
             sync = self.clips[index].sync
-            ranges = [(unit.char_start, unit.char_end) for unit in sync.sentences]
-            plan = marks.plan(paragraph.number, paragraph.text, origin, ranges)
+            units = sync.words if self.granularity == "word" else sync.sentences
+            ranges = [(unit.char_start, unit.char_end) for unit in units]
+            kind = "w" if self.granularity == "word" else "s"
+            plan = marks.plan(paragraph.number, paragraph.text, origin, ranges, kind)
             narrated.append((index, plan.block_id))
             self.next_paragraph += 1
         if not narrated:
@@ -258,7 +265,7 @@ class _Edition:
             )
             clips = merge_repeats(
                 tile(
-                    sync.sentences,
+                    sync.words if self.granularity == "word" else sync.sentences,
                     targets[paragraph.number],
                     rate=sync.sample_rate,
                     sample_count=sync.sample_count,
@@ -287,6 +294,7 @@ class _Edition:
             active_class=ACTIVE_CLASS,
             paragraphs=len(self.document.paragraphs),
             fallbacks=self.book.fallbacks,
+            unit="word" if self.granularity == "word" else "sentence",
             images_without_alt=self.book.images_without_alt,
             has_images=self.book.images > 0,
         )
@@ -344,9 +352,13 @@ def build_own_book(
     clips: Sequence[RenderedParagraph],
     mp3s: Sequence[Path],
     out_path: Path,
+    granularity: str = "sentence",
 ) -> Path:
     """Write the read-along edition of the EPUB ``document.path`` to ``out_path``, with
-    ``clips`` (one per paragraph, in order) and their MP3 files ``mp3s``."""
+    ``clips`` (one per paragraph, in order) and their MP3 files ``mp3s``; the overlays
+    highlight each sentence, or each word with ``granularity="word"``."""
+    if granularity not in ("sentence", "word"):
+        raise ReaderError(f"unknown highlight granularity {granularity!r}; use sentence or word")
     check_clips(document, clips)
     if len(mp3s) != len(clips):
         raise ReaderError(
@@ -355,11 +367,12 @@ def build_own_book(
     edition_audio = dict(enumerate(mp3s))
     with tempfile.TemporaryDirectory(prefix="reader-epub-") as work:
         audio = checked_audio(document, clips, "mp3", edition_audio, Path(work))
-        edition = _Edition(document, clips, audio)
+        edition = _Edition(document, clips, audio, granularity)
         edition.build()
         return edition.write(out_path)
 
 
 def write_own_book(job: BookJob) -> Path:
     """The render's book writer for EPUB input: ``<job.base>.epub`` in ``job.folder``."""
-    return build_own_book(job.document, job.clips, job.mp3s, job.folder / f"{job.base}.epub")
+    out = job.folder / f"{job.base}.epub"
+    return build_own_book(job.document, job.clips, job.mp3s, out, job.granularity)

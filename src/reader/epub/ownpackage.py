@@ -45,6 +45,7 @@ class Narration:
     fallbacks: int
     images_without_alt: int
     has_images: bool
+    unit: str = "sentence"
 
 
 def package_ids(root: etree._Element) -> set[str]:
@@ -66,13 +67,13 @@ def summary(narration: Narration) -> str:
     parts = [
         f"This edition adds synthetic-speech narration of all {narration.paragraphs} "
         "paragraphs of the text, synchronized with the text: during playback the reading "
-        "system highlights each sentence as it is spoken (underlined and outlined, not by "
-        "colour alone)."
+        f"system highlights each {narration.unit} as it is spoken (underlined and outlined, "
+        "not by colour alone); table rows are highlighted whole."
     ]
     if narration.fallbacks:
         parts.append(
-            f"For {narration.fallbacks} sentences that cross the book's own markup the whole "
-            "paragraph is highlighted instead."
+            f"For {narration.fallbacks} {narration.unit}s that cross the book's own markup the "
+            "whole paragraph is highlighted instead."
         )
     parts.append("Headings, titles and the table of contents are text only, not narrated.")
     return " ".join(parts)

@@ -71,6 +71,7 @@ class Plan:
     ranges: list[tuple[Point, Point] | None] = field(default_factory=list)
     wrap_run: bool = False
     spans_allowed: bool = True
+    kind: str = "s"
 
 
 def chunk_text(parent: etree._Element, chunk: int) -> str:
@@ -272,10 +273,16 @@ class ChapterMarks:
         return ident
 
     def plan(
-        self, number: int, text: str, origin: Origin, sentences: Sequence[tuple[int, int]]
+        self,
+        number: int,
+        text: str,
+        origin: Origin,
+        sentences: Sequence[tuple[int, int]],
+        kind: str = "s",
     ) -> Plan:
         """Decide the ids of paragraph ``number`` (its sentences as paragraph-local
-        ranges). Nothing in the tree moves until :meth:`apply`."""
+        ranges; or its words, with ``kind`` "w": ids then end ``-wK``). Nothing in the
+        tree moves until :meth:`apply`."""
         element = origin.element
         whole = origin.whole or (origin.start == 0 and origin.stop == len(element))
         order = self._order.get(element, 0) * 2 + (1 if origin.start else 0)
@@ -287,7 +294,7 @@ class ChapterMarks:
             return plan
         found = align(text, origin)
         block_id = self._block_id(element, number) if whole else self.new_id(f"ra-p{number}")
-        plan = Plan(number, origin, block_id, order, wrap_run=not whole)
+        plan = Plan(number, origin, block_id, order, wrap_run=not whole, kind=kind)
         if origin.start:
             # Runs after a nested block sort by where that block ends.
             previous = element[origin.start - 1]
@@ -322,7 +329,7 @@ class ChapterMarks:
                 planned = plan.ranges[k]
                 if planned is None:
                     continue
-                ident = self.new_id(f"ra-p{plan.number}-s{k + 1}")
+                ident = self.new_id(f"ra-p{plan.number}-{plan.kind}{k + 1}")
                 _, change = wrap(*planned, ident)
                 if planned[0].parent is plan.origin.element:
                     stop += change
