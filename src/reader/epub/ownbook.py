@@ -15,7 +15,7 @@ the same rules as when it was opened, and each must match the rendered document'
 Refused, each with one line: a book that already has Media Overlays, a narrated chapter
 that is not well-formed XHTML (its markup cannot be kept as it is), and everything the
 EPUB reader refuses (DRM, broken archives). EPUB 2 books are upgraded as far as overlays
-need (:mod:`reader.epub.upgrade`).
+need, or refused when that is not safe (:mod:`reader.epub.upgrade`).
 
 Units: sync maps in samples; clips and durations in whole milliseconds.
 """
@@ -32,13 +32,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from lxml import etree
 
 from reader.atomic import atomic_file
 from reader.document import Document
-from reader.epub import ownpackage
+from reader.epub import ownpackage, upgrade
 from reader.epub.build import checked_audio
 from reader.epub.check import check_clips
 from reader.epub.content import ACTIVE_CLASS
@@ -48,7 +48,7 @@ from reader.errors import EXIT_FAILURE, ReaderError
 from reader.formats.elements import local
 from reader.formats.epub import MIMETYPE, Chapter, chapters, refuse_drm
 from reader.formats.files import read_source
-from reader.formats.ocf import Archive
+from reader.formats.ocf import Archive, resolve
 from reader.formats.opf import package_path, parse_xml, read_package
 from reader.ingest import normalise_space
 from reader.narration.timing import RenderedParagraph
@@ -137,6 +137,7 @@ class _Edition:
         self.ids = ownpackage.package_ids(self.opf)
         self.book = _Book()
         self.next_paragraph = 0
+        self.epub2 = False
 
     def _free_folder(self) -> str:
         names = [info.filename for info in zipfile.ZipFile(io.BytesIO(self.data)).infolist()]
@@ -165,11 +166,7 @@ class _Edition:
     def build(self) -> None:
         """Read every chapter, mark it, and gather the overlays and package edits."""
         self._refuse_overlays()
-        if not self.opf.get("version", "").startswith("3"):
-            raise ReaderError(
-                f"{self.name}: is an EPUB {self.opf.get('version', '2')} book; read-along "
-                "editions are made of EPUB 3 books (convert it first, e.g. with Calibre)"
-            )
+        self.epub2 = not self.opf.get("version", "").startswith("3")
         skipped: list[str] = []
         by_path = {item.path: item for item in self.package.manifest.values()}
         for number, chapter in enumerate(chapters(self.archive, self.package, skipped), 1):
@@ -177,6 +174,8 @@ class _Edition:
             self._chapter(chapter, item.ident, "nav" in item.properties, number)
         if self.next_paragraph != len(self.document.paragraphs):
             raise self._changed(self.next_paragraph)
+        if self.epub2:
+            self._upgrade()
 
     def _changed(self, index: int) -> ReaderError:
         return ReaderError(
@@ -221,9 +220,54 @@ class _Edition:
         targets = marks.apply()
         self.book.fallbacks += marks.fallbacks
         self._link_stylesheet(chapter)
-        tree = chapter.root.getroottree()
-        self.book.texts[chapter.path] = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+        self.book.texts[chapter.path] = self._serialise(chapter.root, chapter.path)
         self._overlay(chapter.path, item_id, narrated, targets, number)
+
+    def _serialise(self, root: etree._Element, path: str) -> bytes:
+        if self.epub2:
+            return upgrade.upgrade_content(root, self.name, path)
+        return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
+
+    def _upgrade(self) -> None:
+        """EPUB 2 only: the other XHTML documents, the package, and a navigation document
+        made from the NCX (see :mod:`reader.epub.upgrade`)."""
+        for item in self.package.manifest.values():
+            path = item.path
+            if item.media_type != "application/xhtml+xml" or not path or path in self.book.texts:
+                continue
+            if self.archive.has(path):
+                root = parse_xml(self.archive, path, "the content document")
+                self.book.texts[path] = self._serialise(root, path)
+        upgrade.upgrade_package(self.opf)
+        nav_path = posixpath.join(self.folder, "nav.xhtml")
+        ncx_item = self.package.manifest.get(self.package.ncx)
+        ncx = None
+        if ncx_item is not None and ncx_item.path and self.archive.has(ncx_item.path):
+            ncx = parse_xml(self.archive, ncx_item.path, "the NCX table of contents")
+        hrefs: dict[str, str] = {}
+        if ncx is not None and ncx_item is not None and ncx_item.path:
+            for content in ncx.iter("{*}content"):
+                src = content.get("src", "")
+                file, _, fragment = src.partition("#")
+                target = resolve(ncx_item.path, unquote(file))
+                if target and self.archive.has(target):
+                    relative = href(target, posixpath.dirname(nav_path))
+                    hrefs[src] = relative + (f"#{fragment}" if fragment else "")
+        language = self.package.fields.get("language", "") or "und"
+        title = self.package.fields.get("title", "") or "Contents"
+        empty = etree.Element("ncx")
+        self.book.added[nav_path] = upgrade.nav_from_ncx(
+            ncx if ncx is not None else empty, hrefs, title, language
+        ).encode()
+        self.book.items.insert(
+            0,
+            ownpackage.NewItem(
+                self._new_id("ra-nav"),
+                href(nav_path, self.base),
+                "application/xhtml+xml",
+                "nav",
+            ),
+        )
 
     def _link_stylesheet(self, chapter: Chapter) -> None:
         head = next((c for c in chapter.root if local(c) == "head"), None)

@@ -32,6 +32,7 @@ class NewItem:
     ident: str
     href: str
     media_type: str
+    properties: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,8 @@ def edit_package(
         item.set("id", new.ident)
         item.set("href", new.href)
         item.set("media-type", new.media_type)
+        if new.properties:
+            item.set("properties", new.properties)
         item.tail = "\n"
     existing: dict[str, list[etree._Element]] = {}
     for meta in metadata.iterfind(f"{{{ns}}}meta"):
