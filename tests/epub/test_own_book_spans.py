@@ -142,3 +142,12 @@ def test_a_book_with_media_overlays_already_is_refused(tmp_path: Path) -> None:
     with_overlay = harbour_town(edits=((item, item.replace("/>", ' media-overlay="mo"/>')),))
     with pytest.raises(ReaderError, match="already has Media Overlays"):
         _edition_of(tmp_path, with_overlay, harbour_town()).build()
+
+
+def test_characters_the_cleaning_removed_are_skipped_in_the_source() -> None:
+    """A bidi override in the book is removed from the narrated text but stays in the
+    book; the sentences are still found around it."""
+    root, targets = mark("<p>Left &#x202E;right. Two <b>bold</b>.</p>")
+    assert targets == {1: ["ra-p1-s1", "ra-p1-s2"]}
+    assert words(by_id(root, "ra-p1-s1")) == "Left \u202eright."
+    assert words(by_id(root, "ra-p1-s2")) == "Two bold."

@@ -48,17 +48,6 @@ class Point:
     offset: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Char:
-    """A readable non-space character of the source: where it starts and ends, and the
-    atom (an image, an entity) it belongs to, if any."""
-
-    char: str
-    start: Point
-    end: Point
-    atom: etree._Element | None
-
-
 @dataclass
 class Plan:
     """What to do for one paragraph: its block target and each sentence's range (None:
@@ -87,21 +76,40 @@ def _set_chunk(parent: etree._Element, chunk: int, value: str) -> None:
         parent[chunk - 1].tail = value or None
 
 
-def _text_chars(parent: etree._Element, chunk: int) -> Iterator[_Char]:
-    for offset, char in enumerate(chunk_text(parent, chunk)):
-        if not char.isspace():
-            yield _Char(char, Point(parent, chunk, offset), Point(parent, chunk, offset + 1), None)
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """A piece of a run's readable text: a text chunk of ``parent``, or the whole of an
+    ``atom`` (an image's alt text, an entity) that cannot be split."""
+
+    parent: etree._Element
+    chunk: int
+    text: str
+    atom: etree._Element | None = None
+
+    def start(self, offset: int) -> Point:
+        """The point before character ``offset`` (before the atom, for an atom)."""
+        if self.atom is None:
+            return Point(self.parent, self.chunk, offset)
+        return Point(self.parent, self.chunk, len(chunk_text(self.parent, self.chunk)))
+
+    def end(self, offset: int) -> Point:
+        """The point after character ``offset`` (after the atom, for an atom)."""
+        if self.atom is None:
+            return Point(self.parent, self.chunk, offset + 1)
+        return Point(self.parent, self.chunk + 1, 0)
 
 
-def _atom(node: etree._Element, text: str) -> Iterator[_Char]:
+def _text(parent: etree._Element, chunk: int) -> Iterator[_Segment]:
+    text = chunk_text(parent, chunk)
+    if text:
+        yield _Segment(parent, chunk, text)
+
+
+def _atom(node: etree._Element, text: str) -> Iterator[_Segment]:
     parent = node.getparent()
     assert parent is not None
-    index = parent.index(node)
-    before = Point(parent, index, len(chunk_text(parent, index)))
-    after = Point(parent, index + 1, 0)
-    for char in text:
-        if not char.isspace():
-            yield _Char(char, before, after, node)
+    if text:
+        yield _Segment(parent, parent.index(node), text, node)
 
 
 def _readable(node: etree._Element) -> bool:
@@ -111,14 +119,14 @@ def _readable(node: etree._Element) -> bool:
     return not (is_noteref(node) or is_backlink(node))
 
 
-def _inline(node: etree._Element) -> Iterator[_Char]:
-    """The readable characters of an inline element, as the walker reads them."""
+def _inline(node: etree._Element) -> Iterator[_Segment]:
+    """The readable text of an inline element, as the walker reads it."""
     tag = local(node)
     if tag in ("img", "area", "input"):
         yield from _atom(node, node.get("alt") or "")
         return
     if tag == "svg":
-        titles = (str(t.text or "") for t in node if local(t) == "title")
+        titles = ("".join(map(str, t.itertext())) for t in node if local(t) == "title")
         yield from _atom(node, node.get("aria-label") or " ".join(titles))
         return
     if tag == "math":
@@ -126,52 +134,86 @@ def _inline(node: etree._Element) -> Iterator[_Char]:
         return
     if tag == "br":
         return
-    yield from _text_chars(node, 0)
+    yield from _text(node, 0)
     for index, child in enumerate(node):
         if isinstance(child, etree._Entity):
             yield from _atom(child, entity_text(child))
         elif _readable(child):
             yield from _inline(child)
-        yield from _text_chars(node, index + 1)
+        yield from _text(node, index + 1)
 
 
-def run_chars(origin: Origin) -> Iterator[_Char]:
-    """The readable characters of a block's run, in order."""
+def run_segments(origin: Origin) -> Iterator[_Segment]:
+    """The readable text of a block's run, in order."""
     element = origin.element
-    yield from _text_chars(element, origin.start)
+    yield from _text(element, origin.start)
     for index in range(origin.start, origin.stop):
         child = element[index]
         if isinstance(child, etree._Entity):
             yield from _atom(child, entity_text(child))
         elif _readable(child):
             yield from _inline(child)
-        yield from _text_chars(element, index + 1)
+        yield from _text(element, index + 1)
 
 
-def align(text: str, origin: Origin) -> list[_Char | None] | None:
-    """For each character of ``text`` (a paragraph), the source character it came from
-    (None for white space and for what the walker added before the run); None when the
-    text cannot be found in the run."""
-    found: list[_Char | None] = [None] * len(text)
-    prefix_chars = sum(1 for char in text[: origin.prefix] if not char.isspace())
-    source = run_chars(origin)
-    for index, char in enumerate(text):
-        if char.isspace():
-            continue
-        if prefix_chars:
-            prefix_chars -= 1
-            continue
-        for candidate in source:
-            if candidate.char == char:
-                found[index] = candidate
-                break
-            if clean_text(candidate.char)[0]:
-                return None  # a character the cleaning kept but the text does not have
-        else:
+class Located:
+    """A paragraph's characters found in its run: :meth:`range` gives a unit's first and
+    last characters as tree points (with the atoms they lie in)."""
+
+    def __init__(
+        self, segments: list[_Segment], places: tuple[list[int], list[int]], found: list[int]
+    ) -> None:
+        self._segments = segments
+        self._places = places  # source non-space character -> (segment, offset)
+        self._found = found  # paragraph character -> source non-space character, or -1
+
+    def range(
+        self, char_start: int, char_end: int
+    ) -> tuple[Point, Point, etree._Element | None, etree._Element | None] | None:
+        """Points around the unit's text in the tree, or None when none of it is there."""
+        hits = [k for k in self._found[char_start:char_end] if k >= 0]
+        if not hits:
             return None
-    if any(clean_text(rest.char)[0] for rest in source):
+        in_segment, offsets = self._places
+        head, tail = self._segments[in_segment[hits[0]]], self._segments[in_segment[hits[-1]]]
+        return (head.start(offsets[hits[0]]), tail.end(offsets[hits[-1]]), head.atom, tail.atom)
+
+
+def align(text: str, origin: Origin) -> Located | None:
+    """Find the paragraph ``text`` in its run: its non-space characters, after those the
+    walker added before the run, must be the run's readable ones in order (characters the
+    cleaning removed may be missing). None when they are not."""
+    segments = list(run_segments(origin))
+    in_segment: list[int] = []
+    offsets: list[int] = []
+    chars: list[str] = []
+    for number, segment in enumerate(segments):
+        for offset, char in enumerate(segment.text):
+            if not char.isspace():
+                in_segment.append(number)
+                offsets.append(offset)
+                chars.append(char)
+    places = (in_segment, offsets)
+    prefix = sum(1 for char in text[: origin.prefix] if not char.isspace())
+    mine = [i for i, char in enumerate(text) if not char.isspace()][prefix:]
+    found = [-1] * len(text)
+    if "".join(text[i] for i in mine) == "".join(chars):
+        for k, index in enumerate(mine):
+            found[index] = k
+        return Located(segments, places, found)
+    source = 0
+    for index in mine:
+        while source < len(chars) and chars[source] != text[index]:
+            if clean_text(chars[source])[0]:
+                return None  # a character the cleaning kept but the text does not have
+            source += 1
+        if source == len(chars):
+            return None
+        found[index] = source
+        source += 1
+    if any(clean_text(char)[0] for char in chars[source:]):
         return None
-    return found
+    return Located(segments, places, found)
 
 
 def _lift_start(point: Point, top: etree._Element) -> Point | None:
@@ -304,13 +346,14 @@ class ChapterMarks:
             plan.order = self._order.get(last, 0) * 2 + 1
         atoms: list[tuple[etree._Element | None, etree._Element | None]] = []
         for char_start, char_end in sentences:
-            chars = [c for c in (found or [])[char_start:char_end] if c is not None]
-            if not chars:
+            located = found.range(char_start, char_end) if found is not None else None
+            if located is None:
                 plan.ranges.append(None)
                 atoms.append((None, None))
                 continue
-            plan.ranges.append(wrappable(chars[0].start, chars[-1].end, element))
-            atoms.append((chars[0].atom, chars[-1].atom))
+            start, end, first_atom, last_atom = located
+            plan.ranges.append(wrappable(start, end, element))
+            atoms.append((first_atom, last_atom))
         # Two sentences in one image's alt text would need one span each around one image.
         for k in range(1, len(atoms)):
             if atoms[k - 1][1] is not None and atoms[k - 1][1] is atoms[k][0]:
