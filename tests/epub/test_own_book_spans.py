@@ -3,6 +3,7 @@ where it falls back to its paragraph, and that the text is never changed."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from lxml import etree
 from own_books import by_id, harbour_town, words
 
-from reader.epub.ownbook import _cleaned, _Edition
+from reader.epub.ownbook import _cleaned, _Edition, preflight
 from reader.epub.spans import ChapterMarks
 from reader.errors import ReaderError
 from reader.formats.elements import xml_parser
@@ -151,3 +152,37 @@ def test_characters_the_cleaning_removed_are_skipped_in_the_source() -> None:
     assert targets == {1: ["ra-p1-s1", "ra-p1-s2"]}
     assert words(by_id(root, "ra-p1-s1")) == "Left \u202eright."
     assert words(by_id(root, "ra-p1-s2")) == "Two bold."
+
+
+def test_preflight_refuses_before_any_narration(tmp_path: Path) -> None:
+    """The same refusals, from the file alone (no narration needed), and none for books
+    an edition can be made of."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "formats"))
+    from books import epub2, epub3
+
+    cases = {
+        "harbour": (harbour_town(), None),
+        "small": (epub3(), None),
+        "old": (epub2(), None),
+        "overlays": (
+            harbour_town(edits=(('id="c3" href', 'id="c3" media-overlay="mo" href'),)),
+            "already has Media Overlays",
+        ),
+        "name": (
+            harbour_town(
+                edits=(
+                    ('version="3.0"', 'version="2.0"'),
+                    ("<p>They walked", '<p><a name="x"/>They walked'),
+                )
+            ),
+            "uses <a name>",
+        ),
+    }
+    for label, (data, refusal) in cases.items():
+        path = tmp_path / f"{label}.epub"
+        path.write_bytes(data)
+        if refusal is None:
+            preflight(str(path))
+        else:
+            with pytest.raises(ReaderError, match=refusal):
+                preflight(str(path))

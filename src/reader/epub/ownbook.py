@@ -97,6 +97,44 @@ def href(target: str, base_dir: str) -> str:
     return quote(posixpath.relpath(target, base_dir or "."), safe="/")
 
 
+def refuse_overlays(opf: etree._Element, name: str) -> None:
+    """Raise ``ReaderError`` when the book already has Media Overlays."""
+    for item in opf.iter("{*}item"):
+        if item.get("media-overlay") or item.get("media-type") == "application/smil+xml":
+            raise ReaderError(
+                f"{name}: the book already has Media Overlays (read-along narration); "
+                "reader adds them only to books without"
+            )
+
+
+def not_xhtml(name: str, path: str) -> ReaderError:
+    """The refusal of a narrated chapter that is not well-formed XHTML."""
+    return ReaderError(
+        f"{name}: {path} is not well-formed XHTML, so its markup cannot be kept as it is in "
+        "a read-along edition; repair the book (e.g. with Sigil or Calibre) and render it again"
+    )
+
+
+def preflight(path: str) -> None:
+    """Raise the one-line ``ReaderError`` a read-along edition of the EPUB at ``path``
+    would end with, before any narration is spent on it (DRM, Media Overlays already
+    there, a narrated chapter that is not XHTML, an EPUB 2 book that cannot be upgraded
+    safely). The render pipeline can call it first; the edition checks again anyway."""
+    source = read_source(path)
+    name = str(source.path)
+    archive = Archive(source.data, name)
+    refuse_drm(archive)
+    package = read_package(archive, package_path(archive))
+    opf = parse_xml(archive, package.path, "the package document")
+    refuse_overlays(opf, name)
+    epub2 = not opf.get("version", "").startswith("3")
+    for chapter in chapters(archive, package, []):
+        if chapter.as_html and any(not b.level and _cleaned(b.text) for b in chapter.blocks):
+            raise not_xhtml(name, chapter.path)
+        if epub2 and not chapter.as_html:
+            upgrade.check_content(chapter.root, name, chapter.path)
+
+
 @dataclass
 class _Book:
     """The parts of the read-along edition gathered while the chapters are read."""
@@ -155,17 +193,9 @@ class _Edition:
         self.ids.add(ident)
         return ident
 
-    def _refuse_overlays(self) -> None:
-        for item in self.opf.iter("{*}item"):
-            if item.get("media-overlay") or item.get("media-type") == "application/smil+xml":
-                raise ReaderError(
-                    f"{self.name}: the book already has Media Overlays (read-along narration); "
-                    "reader adds them only to books without"
-                )
-
     def build(self) -> None:
         """Read every chapter, mark it, and gather the overlays and package edits."""
-        self._refuse_overlays()
+        refuse_overlays(self.opf, self.name)
         self.epub2 = not self.opf.get("version", "").startswith("3")
         skipped: list[str] = []
         by_path = {item.path: item for item in self.package.manifest.values()}
@@ -209,11 +239,7 @@ class _Edition:
         if not narrated:
             return
         if chapter.as_html:
-            raise ReaderError(
-                f"{self.name}: {chapter.path} is not well-formed XHTML, so its markup cannot be "
-                "kept as it is in a read-along edition; repair the book (e.g. with Sigil or "
-                "Calibre) and render it again"
-            )
+            raise not_xhtml(self.name, chapter.path)
         for image in chapter.root.iter(f"{{{XHTML_NS}}}img"):
             self.book.images += 1
             self.book.images_without_alt += image.get("alt") is None

@@ -58,9 +58,9 @@ def obsolete_markup(root: etree._Element) -> str:
     return ""
 
 
-def upgrade_content(root: etree._Element, name: str, path: str) -> bytes:
-    """An EPUB 2 content document as EPUB 3 (see the module docstring); raises
-    ``ReaderError`` when that is not safe."""
+def check_content(root: etree._Element, name: str, path: str) -> None:
+    """Raise ``ReaderError`` unless the EPUB 2 content document can become EPUB 3 without
+    changing its markup (see the module docstring)."""
     found = obsolete_markup(root)
     if found:
         raise ReaderError(
@@ -68,13 +68,20 @@ def upgrade_content(root: etree._Element, name: str, path: str) -> bytes:
             "allow; a read-along edition would have to change its markup: convert the book "
             "to EPUB 3 first (e.g. with Calibre) and render it again"
         )
-    for node in list(root.iter(etree.Entity)):
-        character = entity_text(node)
-        if not character:
+    for node in root.iter(etree.Entity):
+        if not entity_text(node):
             raise ReaderError(
                 f"{name}: {path} uses the entity {node.text}, which EPUB 3 cannot declare; "
                 "convert the book to EPUB 3 first (e.g. with Calibre)"
             )
+
+
+def upgrade_content(root: etree._Element, name: str, path: str) -> bytes:
+    """An EPUB 2 content document as EPUB 3 (see the module docstring); raises
+    ``ReaderError`` when that is not safe."""
+    check_content(root, name, path)
+    for node in list(root.iter(etree.Entity)):
+        character = entity_text(node)
         parent = node.getparent()
         assert parent is not None
         previous = node.getprevious()
