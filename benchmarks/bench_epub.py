@@ -1,7 +1,7 @@
 """EPUB speed and memory, as ratios against baselines measured in the same run.
 
-1. Opening a book (issue 10 item 6), whole processes: a 1 MB EPUB (about a megabyte of
-   text in 20 chapters, tests/formats/books.py ``large_epub``) from start to the first
+1. Opening a book (issue 10 item 6), whole processes: a 1 MB EPUB file (38 chapters of
+   varied text, tests/formats/books.py ``large_epub``) from start to the first
    paint of ``reader open``'s screen (bench_tui's ``--open-first-paint`` child: load the
    file, build the app, first frame), against the bundled speech opened the same way
    (target: at most 1.5 times). Peak memory (the child's maximum resident set, from
