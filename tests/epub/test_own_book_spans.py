@@ -11,7 +11,8 @@ import pytest
 from lxml import etree
 from own_books import by_id, harbour_town, words
 
-from reader.epub.ownbook import _cleaned, _Edition, preflight
+from reader.epub.ownbook import _Edition
+from reader.epub.owncheck import document_text, preflight
 from reader.epub.spans import ChapterMarks
 from reader.errors import ReaderError
 from reader.formats.elements import xml_parser
@@ -36,7 +37,7 @@ def mark(body: str, *, ids_only: bool = False) -> tuple[etree._Element, dict[int
     marks = ChapterMarks(root, ids_only=ids_only)
     number = 0
     for block, origin in zip(blocks, walker.origins(), strict=True):
-        text = _cleaned(block.text)
+        text = document_text(block.text)
         if block.level or not text:
             continue
         number += 1

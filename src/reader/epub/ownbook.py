@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import posixpath
 import tempfile
-import unicodedata
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,16 +42,15 @@ from reader.epub.build import checked_audio
 from reader.epub.check import check_clips
 from reader.epub.content import ACTIVE_CLASS
 from reader.epub.overlays import ParagraphOverlay, book_overlay_document, merge_repeats, tile
+from reader.epub.owncheck import document_text, not_xhtml, refuse_overlays
 from reader.epub.spans import XHTML_NS, ChapterMarks
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.formats.elements import local
-from reader.formats.epub import MIMETYPE, Chapter, chapters, refuse_drm
+from reader.formats.epub import Chapter, chapters, refuse_drm
 from reader.formats.files import read_source
 from reader.formats.ocf import Archive, resolve
 from reader.formats.opf import package_path, parse_xml, read_package
-from reader.ingest import normalise_space
 from reader.narration.timing import RenderedParagraph
-from reader.sanitize import clean_text
 
 if TYPE_CHECKING:
     from reader.narration.outputs import BookJob
@@ -69,70 +67,10 @@ STYLESHEET = f"""\
 """
 
 
-def is_epub(path: str) -> bool:
-    """True when ``path`` names an EPUB book (by suffix, or by its first bytes)."""
-    if not path:
-        return False
-    if path.lower().endswith(".epub"):
-        return True
-    try:
-        with Path(path).open("rb") as handle:
-            head = handle.read(58)
-    except OSError:
-        return False
-    return head[:4] == b"PK\x03\x04" and head[30:58] == MIMETYPE
-
-
-def _cleaned(text: str) -> str:
-    """A block's text as the document has it (the cleaning and white space of ingest)."""
-    cleaned = clean_text(text)[0]
-    if not cleaned.isascii() and not unicodedata.is_normalized("NFC", cleaned):
-        cleaned = unicodedata.normalize("NFC", cleaned)
-    return normalise_space(cleaned)
-
-
 def href(target: str, base_dir: str) -> str:
     """A relative, percent-encoded href from the folder ``base_dir`` to ``target``
     (member paths)."""
     return quote(posixpath.relpath(target, base_dir or "."), safe="/")
-
-
-def refuse_overlays(opf: etree._Element, name: str) -> None:
-    """Raise ``ReaderError`` when the book already has Media Overlays."""
-    for item in opf.iter("{*}item"):
-        if item.get("media-overlay") or item.get("media-type") == "application/smil+xml":
-            raise ReaderError(
-                f"{name}: the book already has Media Overlays (read-along narration); "
-                "reader adds them only to books without"
-            )
-
-
-def not_xhtml(name: str, path: str) -> ReaderError:
-    """The refusal of a narrated chapter that is not well-formed XHTML."""
-    return ReaderError(
-        f"{name}: {path} is not well-formed XHTML, so its markup cannot be kept as it is in "
-        "a read-along edition; repair the book (e.g. with Sigil or Calibre) and render it again"
-    )
-
-
-def preflight(path: str) -> None:
-    """Raise the one-line ``ReaderError`` a read-along edition of the EPUB at ``path``
-    would end with, before any narration is spent on it (DRM, Media Overlays already
-    there, a narrated chapter that is not XHTML, an EPUB 2 book that cannot be upgraded
-    safely). The render pipeline can call it first; the edition checks again anyway."""
-    source = read_source(path)
-    name = str(source.path)
-    archive = Archive(source.data, name)
-    refuse_drm(archive)
-    package = read_package(archive, package_path(archive))
-    opf = parse_xml(archive, package.path, "the package document")
-    refuse_overlays(opf, name)
-    epub2 = not opf.get("version", "").startswith("3")
-    for chapter in chapters(archive, package, []):
-        if chapter.as_html and any(not b.level and _cleaned(b.text) for b in chapter.blocks):
-            raise not_xhtml(name, chapter.path)
-        if epub2 and not chapter.as_html:
-            upgrade.check_content(chapter.root, name, chapter.path)
 
 
 @dataclass
@@ -220,7 +158,7 @@ class _Edition:
         for block, origin in zip(chapter.blocks, chapter.origins, strict=True):
             if block.level:
                 continue
-            text = _cleaned(block.text)
+            text = document_text(block.text)
             if not text:
                 continue
             index = self.next_paragraph
