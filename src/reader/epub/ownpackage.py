@@ -54,13 +54,21 @@ def package_ids(root: etree._Element) -> set[str]:
     return {str(node.get("id")) for node in root.iter() if node.get("id")}
 
 
+def _append(parent: etree._Element, tag: str) -> etree._Element:
+    """A new last child indented like its siblings (the package stays easy to read)."""
+    last = parent[-1] if len(parent) else None
+    child = etree.SubElement(parent, tag)
+    if last is not None:
+        child.tail, last.tail = last.tail, parent.text
+    return child
+
+
 def _meta(metadata: etree._Element, ns: str, prop: str, value: str, refines: str = "") -> None:
-    meta = etree.SubElement(metadata, f"{{{ns}}}meta")
+    meta = _append(metadata, f"{{{ns}}}meta")
     meta.set("property", prop)
     if refines:
         meta.set("refines", refines)
     meta.text = value
-    meta.tail = "\n"
 
 
 def summary(narration: Narration) -> str:
@@ -72,9 +80,11 @@ def summary(narration: Narration) -> str:
         "not by colour alone); table rows are highlighted whole."
     ]
     if narration.fallbacks:
+        one = narration.fallbacks == 1
+        what = f"{narration.unit} that crosses" if one else f"{narration.unit}s that cross"
         parts.append(
-            f"For {narration.fallbacks} {narration.unit}s that cross the book's own markup the "
-            "whole paragraph is highlighted instead."
+            f"For {narration.fallbacks} {what} the book's own markup the whole paragraph is "
+            "highlighted instead."
         )
     parts.append("Headings, titles and the table of contents are text only, not narrated.")
     return " ".join(parts)
@@ -96,13 +106,12 @@ def edit_package(
     for text_id, overlay_id, _ in narration.overlays:
         by_id[text_id].set("media-overlay", overlay_id)
     for new in new_items:
-        item = etree.SubElement(manifest, f"{{{ns}}}item")
+        item = _append(manifest, f"{{{ns}}}item")
         item.set("id", new.ident)
         item.set("href", new.href)
         item.set("media-type", new.media_type)
         if new.properties:
             item.set("properties", new.properties)
-        item.tail = "\n"
     existing: dict[str, list[etree._Element]] = {}
     for meta in metadata.iterfind(f"{{{ns}}}meta"):
         existing.setdefault(meta.get("property", ""), []).append(meta)
