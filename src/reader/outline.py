@@ -47,7 +47,8 @@ def outline_data(document: Document) -> dict[str, Any]:
                         "number": p.number,
                         "sentences": len(p.sentences),
                         "words": len(p.words),
-                        "opening": opening_words(p.text),
+                        "kind": p.kind,
+                        "opening": f"{p.marker} " * bool(p.marker) + opening_words(p.text),
                     }
                     for p in document.select(section.paragraph_indices)
                 ],
