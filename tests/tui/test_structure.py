@@ -9,13 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.cells import cell_len
 from tests.formats.books import epub3
 from textual.widgets import OptionList
 
 from reader.document import Document
-from reader.ingest import load_document
+from reader.ingest import load_document, normalise_code
 from reader.tui.app import ReaderApp
 from reader.tui.largeprint import LEVELS
+from reader.tui.layout import layout_paragraph
 from reader.tui.screens.contents import ContentsDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
@@ -229,3 +233,43 @@ async def test_every_structure_key_is_in_the_help(
         assert "T Table of contents" in text
         assert "} Next section" in text
         assert "{ Previous section" in text
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("ab é\n  \t"), max_size=120).map(normalise_code),
+    st.integers(8, 40),
+    st.sampled_from(["code", "list-item"]),
+)
+def test_code_and_item_layouts_keep_every_character(text: str, width: int, kind: str) -> None:
+    marker = "•" if kind == "list-item" else ""
+    if kind != "code":
+        text = " ".join(text.split())
+    layout = layout_paragraph(text, width, 1, 0, kind=kind, marker=marker)
+    shown = ""
+    for row in layout.rows:
+        assert sum(cell_len(piece.text) for piece in row) <= width, row
+        for piece in row:
+            if piece.is_word:
+                assert text[piece.start : piece.end] == piece.text
+                shown += piece.text
+    assert shown == "".join(text.split()), "every character once, in order"
+    if kind == "code":
+        # Each source line starts a row, indented as written when that fits.
+        row_starts = {}
+        for row in layout.rows:
+            words = [piece for piece in row if piece.is_word]
+            if words:
+                lead = sum(cell_len(p.text) for p in row[: row.index(words[0])])
+                row_starts[words[0].start] = lead
+        position = 0
+        for line in text.split("\n"):
+            if line.strip():
+                indent = len(line) - len(line.lstrip())
+                first = position + indent
+                assert first in row_starts, (line, row_starts)
+                if indent + len(line.split()[0]) <= width:
+                    assert row_starts[first] == indent
+            position += len(line) + 1
+    if marker and text:
+        assert layout.rows[0][0].text == "•" and layout.rows[0][0].role == "marker"

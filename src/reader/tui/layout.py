@@ -145,6 +145,10 @@ def _wrap(
             gap = measure.space * spaces
             if not lines[-1][0]:
                 needed = size + (gap if keep_spaces and len(lines) == 1 else 0)
+                if needed > width:
+                    # Indentation wider than the window: the line starts at its first word.
+                    lines[-1] = ([], base + start)
+                    needed = size
             else:
                 needed = used + gap + size
             if lines[-1][0] and needed > width:
