@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from tests.formats.books import epub3
@@ -241,6 +241,7 @@ async def test_every_structure_key_is_in_the_help(
     st.integers(8, 40),
     st.sampled_from(["code", "list-item"]),
 )
+@example(" " * 12 + "abc\n" + " " * 30 + "d", 8, "code")  # indentation wider than the window
 def test_code_and_item_layouts_keep_every_character(text: str, width: int, kind: str) -> None:
     marker = "•" if kind == "list-item" else ""
     if kind != "code":
