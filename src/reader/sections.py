@@ -41,6 +41,19 @@ def span(document: Document, section: Section) -> str:
     return f"paragraphs {section.first + 1} to {section.stop}"
 
 
+def with_subsections(document: Document, section: Section) -> range:
+    """The 0-based paragraphs of a section and of the sections under it (those after it
+    with a deeper heading level, up to the next heading of its level or above): a
+    chapter with its subsections, a part with its chapters."""
+    stop = section.stop
+    if section.level:
+        for later in document.sections[section.index + 1 :]:
+            if later.level <= section.level:
+                break
+            stop = later.stop
+    return range(section.first, stop)
+
+
 def next_start(document: Document, current: int) -> Section | None:
     """The section that opens first after paragraph ``current`` (None in the last one)."""
     count = len(document.paragraphs)

@@ -110,6 +110,8 @@ def test_export_keeps_headings_code_and_bullets(run: Run, manual: Path) -> None:
     assert "[3] * first bullet" in numbered
     assert "[5] 1. numbered one" in numbered, "a paragraph number is not a list number"
     assert "[7]\ndef main():\n    return 0\n" in numbered
+    whole = run("export", str(manual), "--section", "A small manual").stdout
+    assert whole.startswith("A small manual\nParagraphs 1 to 8 of 8\n"), "a level 1 heading's"
     wrapped = run("export", str(manual), "--paragraphs", "4,7", "--wrap", "20").stdout
     assert "• second bullet" in wrapped
     assert "def main():\n    return 0" in wrapped, "code is never wrapped"
@@ -131,12 +133,14 @@ def test_export_section_by_title_of_an_epub_and_a_web_page(run: Run, tmp_path: P
     book.write_bytes(epub3())
     chapter = run("export", str(book), "--section", "chapter two")
     assert chapter.returncode == 0, chapter.stderr
-    assert (
-        chapter.stdout
-        == "A Test Book\nParagraph 15 of 17\n\n# Chapter Two\n\nSecond chapter text.\n"
+    # The chapter with its subsections, each under its heading.
+    assert chapter.stdout == (
+        "A Test Book\nParagraphs 15 to 17 of 17\n\n# Chapter Two\n\nSecond chapter text.\n\n"
+        "## A subsection\n\nDeeper text.\n\n## The quiet part\n\n"
+        "A part with no heading of its own.\n"
     )
     sub = run("export", str(book), "--section", "A subsection")
-    assert "## A subsection\n\nDeeper text.\n" in sub.stdout
+    assert sub.stdout.endswith("Paragraph 16 of 17\n\n## A subsection\n\nDeeper text.\n")
     listed = run("export", str(book), "--section", "Chapter One").stdout
     assert "• apples\n\n• pears\n\n3. three\n\n4. four" in listed
     assert "def main():\n    return 0" in listed
