@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from tests.formats.books import epub3
-from textual.widgets import OptionList
+from textual.widgets import Input, OptionList
 
 from reader.document import Document
 from reader.ingest import load_document, normalise_code
@@ -21,6 +21,7 @@ from reader.tui.app import ReaderApp
 from reader.tui.largeprint import LEVELS
 from reader.tui.layout import layout_paragraph
 from reader.tui.screens.contents import ContentsDialog
+from reader.tui.screens.dialogs import ExportDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.widgets.reading import ReadingView
@@ -274,3 +275,24 @@ def test_code_and_item_layouts_keep_every_character(text: str, width: int, kind:
             position += len(line) + 1
     if marker and text:
         assert layout.rows[0][0].text == "•" and layout.rows[0][0].role == "marker"
+
+
+async def test_export_dialog_writes_the_chapter_with_its_subsections(
+    tmp_path: Path, make_app: Callable[..., ReaderApp]
+) -> None:
+    path = tmp_path / "book.epub"
+    path.write_bytes(epub3())
+    book = load_document(path)
+    target = tmp_path / "chapter.txt"
+    app = make_app(book, start=book.sections[1].first)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#range", Input).value = "section"
+        dialog.query_one("#path", Input).value = str(target)
+        await pilot.press("enter")
+        assert "Exported 3 paragraphs" in _reading(app).notice
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("A Test Book\nParagraphs 15 to 17 of 17\n\n# Chapter Two\n\n")
+    assert "\n\n## A subsection\n\nDeeper text.\n\n## The quiet part\n\n" in text
