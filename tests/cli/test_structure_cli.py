@@ -123,6 +123,7 @@ def test_info_shows_bullets_and_kinds(run: Run, manual: Path) -> None:
     text = run("info", str(manual)).stdout
     assert "  3. • first bullet" in text
     assert "  5. 1. numbered one" in text
+    assert "  7. (code) def main(): …" in text, "code is named, its lines not folded"
     data = json.loads(run("info", str(manual), "--json").stdout)
     kinds = [p["kind"] for s in data["sections"] for p in s["paragraphs"]]
     assert kinds == ["paragraph"] * 2 + ["list-item"] * 4 + ["code", "paragraph"]
