@@ -112,12 +112,21 @@ class LineReader:
         elif command.startswith("'"):
             self._bookmarks(command[1:].strip())
         elif lowered in ("i", "where"):
-            self.write(f"Paragraph {self.current + 1} of {self.count}, {self.document.title}\n")
+            self._where()
         elif lowered in ("h", "?", "help"):
             self.write(HELP + "\n")
         else:
             self.write(f"Unknown command {for_terminal(repr(command))}; type h for help\n")
         return True
+
+    def _where(self) -> None:
+        where = f"Paragraph {self.current + 1} of {self.count}"
+        if sections.has_headings(self.document):
+            section = self.document.section_of(self.document.paragraphs[self.current])
+            total = len(self.document.sections)
+            label = for_terminal(sections.label(section))
+            where += f", section {section.number} of {total}: {label}"
+        self.write(f"{where}, {self.document.title}\n")
 
     def _contents(self, choice: str) -> None:
         if not sections.has_headings(self.document):

@@ -65,7 +65,7 @@ def test_line_mode_shows_headings_bullets_and_code(run: Run, manual: Path) -> No
 
 
 def test_line_mode_contents_and_section_jumps(run: Run, manual: Path) -> None:
-    commands = ["t", "t 3", "{", "{", "{", "}", "t closing", "}", "t 9", "h"]
+    commands = ["t", "t 3", "{", "{", "{", "}", "t closing", "}", "t 9", "i", "h"]
     result = run("read", str(manual), stdin="\n".join(commands) + "\n")
     out = result.stdout
     assert result.returncode == 0, result.stderr
@@ -75,7 +75,7 @@ def test_line_mode_contents_and_section_jumps(run: Run, manual: Path) -> None:
         "  2.   Lists and code (paragraphs 2 to 7)\n"
         "  3.   Closing (paragraph 8)\n"
     ) in out
-    shown = [line for line in out.splitlines() if line.startswith("Paragraph ")]
+    shown = [line for line in out.splitlines() if line.startswith("Paragraph ") and "," not in line]
     # start, t 3, { (to section 2), { (section 1), { (refused), }, t closing, } (refused)
     assert shown == [
         "Paragraph 1 of 8",
@@ -88,6 +88,7 @@ def test_line_mode_contents_and_section_jumps(run: Run, manual: Path) -> None:
     assert "Already at the start of the first section" in out
     assert "Already in the last section (3 of 3)" in out
     assert "section 9 does not exist; sections run from 1 to 3" in out
+    assert "Paragraph 8 of 8, section 3 of 3: Closing, A small manual\n" in out
     assert "t N (or t TITLE) goes to a section" in out
     assert "} or {" in out
 
