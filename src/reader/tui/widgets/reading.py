@@ -62,6 +62,7 @@ class ReadingView(Widget, can_focus=True):
     def __init__(self, document: Document, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.document = document
+        self._headings = headings_by_paragraph(document)
         self._layouts: OrderedDict[tuple[int, int, int, int], ParagraphLayout] = OrderedDict()
         self._anchor = (0, 0)
         self._frame_cache: list[tuple[int, int]] | None = None
@@ -69,7 +70,6 @@ class ReadingView(Widget, can_focus=True):
         self._digits = len(str(len(document.paragraphs)))
         self._styles: dict[str, Style] = {}
         self.bookmarks: frozenset[int] = frozenset()
-        self._headings = headings_by_paragraph(document)
 
     # ----- geometry -------------------------------------------------------------------
 
