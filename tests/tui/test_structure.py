@@ -296,3 +296,23 @@ async def test_export_dialog_writes_the_chapter_with_its_subsections(
     text = target.read_text(encoding="utf-8")
     assert text.startswith("A Test Book\nParagraphs 15 to 17 of 17\n\n# Chapter Two\n\n")
     assert "\n\n## A subsection\n\nDeeper text.\n\n## The quiet part\n\n" in text
+
+
+@pytest.mark.parametrize("level", LEVELS[1:])
+def test_code_indentation_and_bullets_in_large_print(level: int) -> None:
+    code = layout_paragraph("def main():\n    return 0", 200, level, 0, kind="code")
+    assert len(code.lines) == 2, "one text line per source line"
+    second = code.rows[code.lines[1][0]]
+    space = second[0]
+    assert not space.is_word and space.text.strip() == ""
+    word = next(piece for piece in second if piece.is_word)
+    assert word.start == len("def main():\n    ")
+    # Four spaces of indentation, drawn at the large print's space width.
+    one_space = layout_paragraph("a b", 200, level, 0).rows[0][1]
+    assert cell_len(space.text) == 4 * cell_len(one_space.text)
+    item = layout_paragraph("apples and pears " * 6, 60, level, 0, kind="list-item", marker="•")
+    assert item.rows[0][0].role == "marker"
+    hang = item.rows[item.lines[1][0]][0]
+    assert not hang.is_word and cell_len(hang.text) == cell_len(item.rows[0][0].text) + cell_len(
+        item.rows[0][1].text
+    ), "continuation lines start under the text, not under the bullet"
