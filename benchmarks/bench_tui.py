@@ -201,7 +201,8 @@ def open_runs(folder: Path) -> tuple[list[float], list[float]]:
 
 def sound_runs(folder: Path) -> tuple[list[float], list[float]]:
     """Cold and warm space-to-sound times, each in a new process."""
-    cold, warm = [], []
+    cold: list[float] = []
+    warm: list[float] = []
     for number in range(SOUND_RUNS):
         cache = folder / f"narration-{number}"
         for into in (cold, warm):  # the first run fills the cache the second one finds

@@ -55,6 +55,7 @@ class Paragraph:
     start: int
     end: int
     text: str
+    language: str = ""  # a BCP 47 tag when the paragraph's language is not the document's
     kind: str = "paragraph"
 
     @cached_property

@@ -128,7 +128,15 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(block.text)
         paragraphs.append(
-            Paragraph(len(paragraphs), len(sections), offset, end, block.text, kind=block.kind)
+            Paragraph(
+                len(paragraphs),
+                len(sections),
+                offset,
+                end,
+                block.text,
+                block.language,
+                kind=block.kind,
+            )
         )
         texts.append(block.text)
         offset = end

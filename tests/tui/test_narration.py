@@ -28,7 +28,10 @@ async def _wait_for(pilot: object, condition: Callable[[], bool], seconds: float
 
 
 async def test_highlight_follows_device_position(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -43,6 +46,7 @@ async def test_highlight_follows_device_position(
             await pilot.pause(0.2)
             snap = null_player.snapshot()
             highlighted = screen.word_span
+            assert snap.tag is not None
             rendered = narrator._syncs[snap.tag]
             sync = rendered.sync
             lag = int(sync.sample_rate * LAG_MS / 1000)
@@ -76,7 +80,10 @@ async def test_highlight_follows_device_position(
 
 
 async def test_moving_while_playing_moves_playback(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -96,7 +103,10 @@ async def test_moving_while_playing_moves_playback(
 
 
 async def test_playback_continues_into_next_paragraph(
-    addresses: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    addresses: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(addresses, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -115,7 +125,10 @@ async def test_playback_continues_into_next_paragraph(
 
 
 async def test_rate_keys_change_the_renderer(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
