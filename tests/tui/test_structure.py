@@ -5,6 +5,7 @@ file and on a multi-section EPUB book."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +13,6 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
-from tests.formats.books import epub3
 from textual.widgets import Input, OptionList
 
 from reader.document import Document
@@ -25,6 +25,11 @@ from reader.tui.screens.dialogs import ExportDialog
 from reader.tui.screens.help import HelpScreen
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.widgets.reading import ReadingView
+
+# The EPUB builder of the format tests, imported as they import it ("books", with
+# tests/formats on the path: mypy's path has it too), so it is one module, not two.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "formats"))
+from books import epub3
 
 STRUCTURED = """# A small manual
 
