@@ -8,6 +8,7 @@ hold the sentence they name, and for a book that was not clean, no EPUBCheck fin
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import subprocess
 import sys
@@ -73,14 +74,16 @@ class Edition:
     members: dict[str, bytes]
 
 
-def render(data: bytes, folder: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+def render(
+    data: bytes, folder: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     folder.mkdir(parents=True, exist_ok=True)
     book = folder / "book.epub"
     book.write_bytes(data)
     return subprocess.run(
         [sys.executable, "-m", "reader", "render", str(book), "--format", "epub",
          "-o", str(folder / "out"), "--quiet", *extra],
-        capture_output=True, text=True, check=False, timeout=300,
+        capture_output=True, text=True, check=False, timeout=300, env=env,
     )  # fmt: skip
 
 
@@ -325,8 +328,11 @@ def test_an_epub2_book_with_obsolete_markup_is_refused_with_one_line(tmp_path: P
     """Markup XHTML 1.1 allowed and EPUB 3 does not would become EPUBCheck errors we
     added: such a book is refused, and no book is written."""
     book = epub2_with(("<p>After the note.</p>", '<p><a name="old">After</a> the note.</p>'))
-    result = render(book, tmp_path)
+    cache = tmp_path / "cache"
+    result = render(book, tmp_path, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
     assert result.returncode == 2
+    # Refused before narrating: not one paragraph was synthesised into the cache.
+    assert not [p for p in cache.rglob("*") if p.is_file() and p.suffix == ".wav"]
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "<a name>" in lines[0] and "EPUB 2" in lines[0], result.stderr
     assert not (tmp_path / "out" / "book.epub").exists()

@@ -69,6 +69,17 @@ def _write_epub(job: BookJob) -> Path:
 register_book_format("epub", _write_epub)
 
 
+def check_book_inputs(document: Document, books: Sequence[str]) -> None:
+    """Raise the one-line refusal a book asked for would end with, before any narration
+    is spent on it (today: the read-along edition of an EPUB the reader cannot mark up)."""
+    if "epub" not in books:
+        return
+    from reader.epub.owncheck import is_epub, preflight
+
+    if is_epub(document.path):
+        preflight(document.path)
+
+
 def parse_formats(text: str) -> list[str]:
     """``"wav,mp3"`` as a list, checking every name."""
     names = [part.strip().lower() for part in text.split(",") if part.strip()]

@@ -36,7 +36,7 @@ from reader.narration.fulllength import Assembly, assemble, plan_timeline, redo_
 from reader.narration.languages import plan_voices
 from reader.narration.manifest import Manifest, input_digest
 from reader.narration.multivoice import MultiVoiceRenderer
-from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
+from reader.narration.outputs import BOOK_FORMATS, BookJob, check_book_inputs, check_writable
 from reader.narration.pronunciations import Dictionary, load_dictionary
 from reader.narration.renderer import NarrationSettings, Progress
 from reader.narration.staging import commit, staging_folder, write_padded_wav
@@ -150,6 +150,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
     if copies or request.settings.stretch != 1.0:
         require(", ".join(copies) or "speech outside the voice's exact rates", WAV_HINT)
     check_writable(folder)
+    check_book_inputs(document, books)
     paragraphs = document.select(request.indices)
     width = max(3, len(str(len(document.paragraphs))))
     stems = [f"p{p.number:0{width}d}" for p in paragraphs]
