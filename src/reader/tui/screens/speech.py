@@ -203,6 +203,8 @@ class SpeakingScreen(Screen[None]):
             narrator.player.resume()
             self.speech_state = "playing"
         elif self.speech_state == "stopped":
+            # Reading starts at the place: the view goes back to it after paging.
+            self.query_one(ReadingView).back_to_place()
             self.start_speech(self.current, self.sentence_offset())
         self._refresh_status()
         self.refresh_bindings()
@@ -266,7 +268,9 @@ class SpeakingScreen(Screen[None]):
         self._change_rate(-RATE_STEP)
 
     def moved_while_speaking(self, offset: int) -> None:
-        """The reader moved: playing narration moves along; paused narration forgets."""
+        """The reader moved: the view follows the place again (after paging), playing
+        narration moves along, paused narration forgets."""
+        self.query_one(ReadingView).back_to_place()
         narrator = self.narrator
         if narrator is None or not self.speaking:
             return
