@@ -29,17 +29,16 @@ def _paragraph(text: str) -> Paragraph:
 
 
 def _check_cover(paragraph: Paragraph, first: int, largest: int) -> None:
-    """Pieces follow each other, cover every word once, and keep to their sizes."""
+    """Pieces follow each other, cover every word once, and none is above ``largest``
+    (one may pass its own budget when it is a sentence with no clause to end on)."""
     pieces = plan(paragraph, first, largest)
     words = [(paragraph.local(w.start), paragraph.local(w.end)) for w in paragraph.words]
     seen = 0
-    budget = first
     for piece in pieces:
         inside = [w for w in words if piece.start <= w[0] and w[1] <= piece.end]
         assert len(inside) == piece.words and piece.first_word == seen
-        assert 1 <= piece.words <= budget
+        assert 1 <= piece.words <= largest
         seen += piece.words
-        budget = min(largest, budget * 2)
     assert seen == len(words)
     for before, after in itertools.pairwise(pieces):
         assert before.end <= after.start
@@ -51,10 +50,11 @@ def _check_cover(paragraph: Paragraph, first: int, largest: int) -> None:
     [
         # The first sentence alone, then whole sentences up to 40, 80... words.
         ("Thank you, Tim, for that kind introduction. " * 3 + "And more. " * 40, [7, 40, 54]),
-        # One run-on sentence with clauses: cut after commas, never inside a clause.
+        # A sentence with clauses: cut after commas, never inside a clause.
         (", ".join(["one two three four five"] * 40) + ".", [20, 40, 80, 60]),
-        # No punctuation at all: cut between words at the budget.
-        (" ".join(["word"] * 100), [20, 40, 40]),
+        # No punctuation at all: whole up to the largest piece, then between words.
+        (" ".join(["word"] * 100), [100]),
+        (" ".join(["word"] * 1000), [20, 40, 80, 160, 160, 160, 160, 160, 60]),
     ],
 )
 def test_plan_table(text: str, sizes: list[int]) -> None:
@@ -70,6 +70,17 @@ def test_a_long_sentence_is_cut_after_its_clauses() -> None:
     assert len(pieces) > 1
     assert all(text[: piece.end].endswith("five,") for piece in pieces[:-1])
     assert all(text[piece.start :].startswith("one") for piece in pieces)
+
+
+def test_a_natural_voice_starts_with_a_clause(speech: Document) -> None:
+    first, largest = SIZES["piper"]
+    last = speech.paragraphs[-1]
+    pieces = plan(last, first, largest)
+    assert last.text[pieces[0].start : pieces[0].end] == "You can be certain about this:"
+    # With no clause inside the budget, the first clause ends the first piece.
+    second = speech.paragraphs[1]
+    piece = plan(second, first, largest)[0]
+    assert second.text[: piece.end].endswith("learn from one another,")
 
 
 def test_short_paragraph_is_one_piece_the_paragraph_itself() -> None:

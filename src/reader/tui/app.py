@@ -190,6 +190,9 @@ def create_app(
     narrator = None
     if player is not None and factory is not None:
         narrator = Narrator(document, player, factory, state.voice, state.rate)
+        # A voice slow to load (Piper) starts loading in a worker now, in parallel with
+        # the first paint; the screen makes its renderer once it has painted.
+        narrator.preload(renderer=False)
     session = Session(document, store, settings, key, state, narrator, start, messages, quiet)
     # A 1 MB document is millions of small immutable objects; left to the cyclic garbage
     # collector they are rescanned on every full collection, which showed up as key

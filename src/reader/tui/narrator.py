@@ -13,6 +13,7 @@ never runs on the event loop, and quitting never waits for a render to finish) a
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from bisect import bisect_right
@@ -20,7 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from reader.document import Document, Paragraph
 from reader.errors import ReaderError
@@ -113,6 +114,36 @@ class Narrator:
         """Words per minute asked for."""
         return self._wanted[1]
 
+    def preload(self, *, renderer: bool = True) -> None:
+        """Get the voice asked for ready ahead, on a background thread (never on the
+        caller's): a worker that loads a voice slow to load (see
+        :class:`DefaultFactory`), and, with ``renderer``, the renderer for it (which
+        imports and reads more: done once the reader has painted)."""
+        prepare = getattr(self._factory, "prepare", None)
+        voice = self._wanted[0]
+        if not callable(prepare):
+            return
+
+        def work() -> None:
+            with contextlib.suppress(Exception):  # a failure shows when space is pressed
+                if prepare(voice) and renderer:
+                    with self._lock:
+                        self._renderer_for(self._wanted)
+                        if self._closed:  # the reader quit meanwhile
+                            self._close_renderer()
+
+        self.in_background(work, name="narration-preload")
+
+    def _renderer_for(self, wanted: tuple[str | None, int]) -> ParagraphRendererLike:
+        """The renderer for ``wanted`` (made, or remade for another voice or rate); call
+        with the lock held."""
+        if self._renderer is not None and self._made_for != wanted:
+            self._close_renderer()
+        if self._renderer is None:
+            self._renderer = self._factory(*wanted)
+            self._made_for = wanted
+        return self._renderer
+
     def pieces(self, index: int) -> tuple[Piece, ...]:
         """How paragraph ``index`` is cut for the voice asked for now (computed once)."""
         sizes = piece_sizes(self._wanted[0])
@@ -162,15 +193,11 @@ class Narrator:
                 return cached
             pieces = self.pieces(index)
             part = pieces[min(piece, len(pieces) - 1)]
-            if self._renderer is not None and self._made_for != wanted:
-                self._close_renderer()
-            if self._renderer is None:
-                self._renderer = self._factory(*wanted)
-                self._made_for = wanted
+            renderer = self._renderer_for(wanted)
             self.requested.append((index, part.number))
             paragraph = self.document.paragraphs[index]
             try:
-                rendered = self._renderer.render(part.text_of(paragraph))
+                rendered = renderer.render(part.text_of(paragraph))
             finally:
                 if self._closed:  # closed while this render ran: release it now
                     self._close_renderer()
@@ -363,6 +390,52 @@ def _span(unit: TimedUnit) -> tuple[int, int]:
     return unit.char_start, unit.char_end
 
 
+# Engines whose voices take long to load (Piper: about a second for its model): a worker
+# for the voice is started, and the voice loaded in it, as soon as the reader opens or
+# the voice is chosen, so that space does not wait for it.
+SLOW_TO_LOAD = frozenset({"piper"})
+
+
+class DefaultFactory:
+    """Makes the project's narration renderer (its cache in ``cache_dir``, default the
+    user's cache folder) and starts a worker ahead for a voice slow to load."""
+
+    def __init__(self, module: Any, cache_dir: Path | None) -> None:
+        self._module = module
+        self._cache_dir = cache_dir
+        self._prepared: set[str | None] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, voice: str | None, rate: int) -> ParagraphRendererLike:
+        # Pitch and volume are the engine-neutral defaults; the voice names its engine.
+        settings = self._module.NarrationSettings(voice=voice, rate_wpm=rate)
+        made: ParagraphRendererLike = self._module.ParagraphRenderer(
+            settings, cache_dir=self._cache_dir, jobs=1
+        )
+        enter = getattr(made, "__enter__", None)
+        if callable(enter):
+            made = enter()
+        return made
+
+    def prepare(self, voice: str | None) -> bool:
+        """Whether ``voice`` is slow to load; if so, start a worker that loads it now
+        (once per voice; the renderer's pool adopts it)."""
+        try:
+            engine = split_voice(voice)[0]
+        except ReaderError:
+            return False
+        if engine not in SLOW_TO_LOAD:
+            return False
+        with self._lock:
+            if voice in self._prepared:
+                return True
+            self._prepared.add(voice)
+        from reader.narration.worker import prestart
+
+        prestart(voice, 1)
+        return True
+
+
 def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:
     """The project's narration renderer (its cache in ``cache_dir``, default the user's
     cache folder), or None while it is not part of this build."""
@@ -371,16 +444,4 @@ def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:
         module = importlib.import_module("reader.narration.renderer")
     except ImportError:
         return None
-
-    def make(voice: str | None, rate: int) -> ParagraphRendererLike:
-        # Pitch and volume are the engine-neutral defaults; the voice names its engine.
-        settings = module.NarrationSettings(voice=voice, rate_wpm=rate)
-        made: ParagraphRendererLike = module.ParagraphRenderer(
-            settings, cache_dir=cache_dir, jobs=1
-        )
-        enter = getattr(made, "__enter__", None)
-        if callable(enter):
-            made = enter()
-        return made
-
-    return make
+    return DefaultFactory(module, cache_dir)

@@ -4,7 +4,8 @@ allowed twice the words of the one before (each is synthesised while the one bef
 plays), up to a cap.
 
 Pieces are runs of whole sentences; a sentence longer than the piece that starts with it
-is cut after clause punctuation (, ; : and dashes), or, with none near, between words. A
+is cut after clause punctuation (, ; : and dashes); with none near, it stays whole, unless
+it is longer than the largest piece (a run-on sentence), which is cut between words. A
 paragraph that fits in the first piece is one piece, the paragraph itself, so its audio
 is the very entry ``reader render`` makes and caches. The plan depends only on the
 paragraph and the engine's sizes, so the same pieces (and their cache entries) come back
@@ -23,10 +24,11 @@ from reader.document import Paragraph
 
 # (first piece, largest piece) in words, by engine. eSpeak NG speaks about a thousand
 # words a second here, so 200 words are ready in well under a second and every ordinary
-# paragraph stays whole; Piper speaks some 25 words a second on one core, so its first
-# piece is a sentence or a clause.
-SIZES: dict[str, tuple[int, int]] = {"espeak": (200, 3200), "piper": (20, 160)}
-DEFAULT_SIZES = (20, 160)  # an engine not measured: assume a slow one
+# paragraph stays whole; Piper speaks some 25 words a second on one core (its first
+# sentence of the speech in about 0.25 s), so its first piece is a short sentence or the
+# first clause of a longer one.
+SIZES: dict[str, tuple[int, int]] = {"espeak": (200, 3200), "piper": (8, 160)}
+DEFAULT_SIZES = (8, 160)  # an engine not measured: assume a slow one
 CLAUSE_MARKS = frozenset(",;:\u2013\u2014")
 
 
@@ -101,8 +103,14 @@ def plan(paragraph: Paragraph, first: int, largest: int) -> tuple[Piece, ...]:
                 if at == 0:  # the first piece is one sentence: the sooner it sounds
                     break
                 continue
-            if end == at:  # one sentence longer than the piece: cut it
-                end = _clause_cut(text, words, at, min(stop, at + budget))
+            if end == at:  # one sentence longer than the piece: cut it after a clause
+                cut = _clause_cut(text, words, at, min(stop - 1, at + budget), stop)
+                if cut is not None:
+                    end = cut
+                elif stop - at <= largest:
+                    end = stop  # no clause to end on: the sentence whole
+                else:
+                    end = at + budget  # a run-on sentence: between words
             break
         at = end
         if at < total:
@@ -125,14 +133,19 @@ def _sentence_stop(sentence_end: list[int], at: int, total: int) -> int:
     return sentence_end[found] if found < len(sentence_end) else total
 
 
-def _clause_cut(text: str, words: list[tuple[int, int]], at: int, limit: int) -> int:
-    """Where to end a piece that starts at word ``at`` inside a sentence: after the last
-    clause punctuation before word ``limit`` (at least one word in), else at ``limit``."""
+def _clause_cut(
+    text: str, words: list[tuple[int, int]], at: int, limit: int, stop: int
+) -> int | None:
+    """Where to end a piece that starts at word ``at`` inside a sentence that ends before
+    word ``stop``: after the last clause punctuation before word ``limit`` (at least one
+    word in), else after the first one past it; None if the sentence has none."""
     for index in range(limit, at, -1):
-        gap = text[words[index - 1][1] : words[index][0]]
-        if CLAUSE_MARKS.intersection(gap):
+        if CLAUSE_MARKS.intersection(text[words[index - 1][1] : words[index][0]]):
             return index
-    return max(limit, at + 1)
+    for index in range(limit + 1, stop):
+        if CLAUSE_MARKS.intersection(text[words[index - 1][1] : words[index][0]]):
+            return index
+    return None
 
 
 def _start_of(text: str, words: list[tuple[int, int]], cut: int) -> int:

@@ -150,8 +150,12 @@ class SpeakingScreen(Screen[None]):
         narrator.in_background(work)
 
     def speech_setup(self) -> None:
-        """Start the (paused) timer that follows the audio device."""
+        """Start the (paused) timer that follows the audio device; once the first frame
+        is painted, get a voice that is slow to load ready in the background."""
         self._poll = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
+        narrator = self.narrator
+        if narrator is not None:
+            self.call_after_refresh(narrator.preload)
 
     def playback_words(self) -> str:
         """ "Playing 01:32 / 09:55", "Paused …", "Stopped", or why there is no sound."""
@@ -250,6 +254,7 @@ class SpeakingScreen(Screen[None]):
             return
         session = self.reader.session
         narrator.set_voice(voice, narrator.rate)
+        narrator.preload()
         session.state = replace(session.state, voice=voice)
         self.notice = f"Speaking with the {voice_words(voice)}."
         if self.speech_state in ("playing", "loading"):
