@@ -95,7 +95,8 @@ class Narrator:
         self._syncs: dict[tuple[int, int], tuple[RenderedParagraph, Piece]] = {}
         self._seconds: dict[int, float] = {}
         self._piece_seconds: dict[tuple[int, int], float] = {}
-        self._starts: dict[int, list[int]] = {}  # sentence starts of the paragraph playing
+        self._starts: dict[int, list[int]] = {}
+        self._word_counts: dict[int, int] = {}  # sentence starts of the paragraph playing
         self.requested: list[tuple[int, int]] = []  # (paragraph, piece) asked of the renderer
         self._closed = False
 
@@ -332,10 +333,18 @@ class Narrator:
     def seconds_per_word(self) -> float:
         """Measured from the paragraphs rendered so far, else from the rate."""
         seconds = sum(self._seconds.values())
-        words = sum(len(self.document.paragraphs[i].words) for i in self._seconds)
+        words = sum(self._words(i) for i in self._seconds)
         if seconds > 0 and words:
             return seconds / words
         return 60.0 / self.rate
+
+    def _words(self, index: int) -> int:
+        """How many words paragraph ``index`` has (counted once: polled 60 times a
+        second)."""
+        found = self._word_counts.get(index)
+        if found is None:
+            found = self._word_counts[index] = len(self.document.paragraphs[index].words)
+        return found
 
     def close(self) -> None:
         """Stop playback and release the renderer, without waiting for a render in
