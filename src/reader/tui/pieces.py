@@ -27,8 +27,10 @@ from reader.document import Paragraph
 # paragraph stays whole; Piper speaks some 25 words a second on one core (its first
 # sentence of the speech in about 0.25 s), so its first piece is a short sentence or the
 # first clause of a longer one.
-SIZES: dict[str, tuple[int, int]] = {"espeak": (200, 3200), "piper": (8, 160)}
-DEFAULT_SIZES = (8, 160)  # an engine not measured: assume a slow one
+# The largest piece bounds how long a move waits for the piece rendering ahead (about a
+# second for eSpeak, two or three for Piper, on an idle core).
+SIZES: dict[str, tuple[int, int]] = {"espeak": (200, 1600), "piper": (8, 64)}
+DEFAULT_SIZES = (8, 64)  # an engine not measured: assume a slow one
 CLAUSE_MARKS = frozenset(",;:\u2013\u2014")
 
 
