@@ -216,3 +216,28 @@ async def test_long_paragraph_speaks_its_first_piece_first(
         assert renderer.synthesised == 0 and renderer.cache_hits >= 1
         await pilot.press("s")
         await asyncio.sleep(0)
+
+
+async def test_a_clause_piece_marks_its_whole_sentence(
+    speech: Document, null_player: Player, fixture_factory: RendererFactory
+) -> None:
+    # The natural voice's sizes (the fixture speaks with eSpeak): the last paragraph's
+    # first piece is the clause "You can be certain about this:".
+    narrator = Narrator(speech, null_player, fixture_factory, "piper:en_US-joe-medium", 175)
+    last = len(speech.paragraphs) - 1
+    paragraph = speech.paragraphs[last]
+    made = await asyncio.to_thread(narrator.render, last, 0)
+    assert paragraph.text[made.piece.start : made.piece.end] == "You can be certain about this:"
+    narrator.start(made)
+    spoken = None
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        spoken = narrator.where()
+        if spoken is not None and spoken.word_span is not None:
+            break
+    assert spoken is not None and spoken.word_span is not None
+    sentence = paragraph.sentences[0]
+    assert spoken.sentence == 0
+    assert spoken.sentence_span == (paragraph.local(sentence.start), paragraph.local(sentence.end))
+    assert spoken.word_span[1] <= made.piece.end and not spoken.last_piece
+    null_player.stop()

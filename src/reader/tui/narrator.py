@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from reader.document import Document, Paragraph
 from reader.errors import ReaderError
-from reader.narration.engines import split_voice
+from reader.narration.engines import engine_for, split_voice
 from reader.narration.timing import RenderedParagraph, TimedUnit
 from reader.playback import Clip, Player, PlayerState
 from reader.tui.pieces import DEFAULT_SIZES, SIZES, Piece, plan
@@ -434,6 +434,10 @@ class DefaultFactory:
         except ReaderError:
             return False
         if engine not in SLOW_TO_LOAD:
+            return False
+        try:
+            engine_for(voice)  # installed here? (the reason shows when space is pressed)
+        except ReaderError:
             return False
         with self._lock:
             if voice in self._prepared:
