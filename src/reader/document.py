@@ -46,6 +46,7 @@ class Paragraph:
     start: int
     end: int
     text: str
+    language: str = ""  # a BCP 47 tag when the paragraph's language is not the document's
 
     @cached_property
     def sentences(self) -> tuple[Sentence, ...]:

@@ -111,7 +111,9 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
         if texts:
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(block.text)
-        paragraphs.append(Paragraph(len(paragraphs), len(sections), offset, end, block.text))
+        paragraphs.append(
+            Paragraph(len(paragraphs), len(sections), offset, end, block.text, block.language)
+        )
         texts.append(block.text)
         offset = end
     if paragraphs[first:] or title or not sections:

@@ -79,7 +79,7 @@ async def test_filter_choose_and_keep(
         await pilot.press("enter")
         await pilot.pause()
         assert again.session.state.voice is None
-        assert "Voice" not in again.screen.status  # type: ignore[attr-defined]
+        assert "Voice" not in again.screen.status
 
 
 async def test_no_match_says_so(

@@ -59,8 +59,11 @@ def _write_epub(job: BookJob) -> Path:
     # Imported here: the EPUB builder is not needed unless a book is asked for, and
     # reader.epub.fromrender imports this module (for BookJob) only to type its argument.
     from reader.epub.fromrender import write_epub
+    from reader.epub.ownbook import write_own_book
+    from reader.epub.owncheck import is_epub
 
-    return write_epub(job)
+    # An EPUB in: the reader's own book, read along (its files kept); else one built anew.
+    return write_own_book(job) if is_epub(job.document.path) else write_epub(job)
 
 
 register_book_format("epub", _write_epub)
