@@ -70,6 +70,7 @@ class ReadingView(Widget, can_focus=True):
         self._digits = len(str(len(document.paragraphs)))
         self._styles: dict[str, Style] = {}
         self.bookmarks: frozenset[int] = frozenset()
+        self.held = False  # paged away: the view does not follow the reading place
 
     # ----- geometry -------------------------------------------------------------------
 
@@ -145,9 +146,11 @@ class ReadingView(Widget, can_focus=True):
         return 0
 
     def follow(self) -> None:
-        """Move the anchor, if needed, so that the reading place is on screen."""
+        """Move the anchor, if needed, so that the reading place is on screen (not while
+        the reader has paged away: see :meth:`back_to_place`)."""
         height = self.size.height
-        if height <= 0:
+        if height <= 0 or self.held:
+            self._invalidate()
             return
         layout = self.layout_of(self.current)
         first, last = layout.rows_of(self._focus_offset())
@@ -161,6 +164,11 @@ class ReadingView(Widget, can_focus=True):
                 self._anchor = (self.current, layout_start)
             self._fill_screen()
         self._invalidate()
+
+    def back_to_place(self) -> None:
+        """Follow the reading place again after paging, and show it now."""
+        self.held = False
+        self.follow()
 
     def _y_of(self, index: int, row: int) -> int | None:
         """The screen row of (paragraph, row) from the anchor; None when off screen."""
@@ -177,7 +185,9 @@ class ReadingView(Widget, can_focus=True):
 
     def scroll_rows(self, delta: int) -> None:
         """Move the view by ``delta`` rows (whole text lines in large print) without
-        moving the reading place."""
+        moving the reading place. The view then stays where it was paged to, even as
+        narration moves the spoken word on, until :meth:`back_to_place`."""
+        self.held = True
         index, row = self._anchor
         row += delta
         last = len(self.document.paragraphs) - 1
