@@ -316,9 +316,7 @@ def test_ctrl_c_mid_batch_cancels_the_cluster_work(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a-short.md").write_text(body, encoding="utf-8")
-    (docs / "b-long.md").write_text(
-        _parts(body, 6), encoding="utf-8"
-    )
+    (docs / "b-long.md").write_text(_parts(body, 6), encoding="utf-8")
     cache, out = tmp_path / "cache", tmp_path / "out"
     with _cluster(tmp_path / "cluster") as cluster:
         # One batch per document: the long one is many seconds of one worker's time.
