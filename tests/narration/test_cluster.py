@@ -332,3 +332,20 @@ def test_ctrl_c_mid_batch_cancels_the_cluster_work(tmp_path: Path) -> None:
         _wait_for(lambda: _cluster_activity(cluster.address) == (0, 0), 4, "the cluster idle")
     assert len(_paragraph_files(out / "a-short")) == 120
     assert _assert_only_whole_paragraphs(out / "b-long", "b-long") == {}
+
+
+def test_batches_shrink_towards_the_end_and_keep_every_paragraph_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from reader.narration.cluster import BATCH_CHARACTERS, batches
+
+    monkeypatch.delenv("READER_CLUSTER_BATCH", raising=False)
+    jobs = [(str(n), "x" * 270) for n in range(300)]
+    cut = batches(jobs, threads=2)
+    assert [job for batch in cut for job in batch] == jobs
+    sizes = [sum(len(text) for _, text in batch) for batch in cut]
+    assert max(sizes) <= BATCH_CHARACTERS
+    assert sizes == sorted(sizes, reverse=True)  # big first, small last
+    assert sizes[-1] == 270  # the document ends with one-paragraph batches
+    monkeypatch.setenv("READER_CLUSTER_BATCH", "600")
+    assert {len(batch) for batch in batches(jobs, threads=2)} == {2}

@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +36,10 @@ from reader.sanitize import for_terminal
 CLUSTER_ENV = "READER_CLUSTER"
 BATCH_ENV = "READER_CLUSTER_BATCH"  # characters a task carries (tuning, and the tests)
 BATCH_CHARACTERS = 4000
-# A document is cut into at least this many batches per worker thread (smaller ones for a
-# short document), so no worker idles while another finishes the document's last batch;
-# never below MIN_BATCH_CHARACTERS, where a task's own overhead starts to count.
-BATCHES_PER_THREAD = 3
-MIN_BATCH_CHARACTERS = 800
+# Each batch takes about 1 / (BATCHES_PER_THREAD * threads) of a document's characters
+# left (see batches), never fewer than MIN_BATCH_CHARACTERS (a task's own overhead).
+BATCHES_PER_THREAD = 2
+MIN_BATCH_CHARACTERS = 600
 CONNECT_TIMEOUT_S = 10
 # What comes back from a worker for one paragraph: key, PCM or the reason it has none,
 # sample rate, marks as [kind, char_start, char_length, sample].
@@ -106,16 +105,31 @@ def can_speak(voice: object) -> str | None:
     return None
 
 
-def batches(jobs: Sequence[tuple[str, str]], size: int = BATCH_CHARACTERS) -> list[list[Any]]:
-    """``jobs`` in order, cut into batches of about ``size`` characters (at least one job
-    each)."""
+def batches(jobs: Sequence[tuple[str, str]], threads: int = 1) -> list[list[Any]]:
+    """``jobs`` in order, cut into batches (at least one job each).
+
+    ``READER_CLUSTER_BATCH`` characters each when set. Otherwise guided: each batch takes
+    about a share of what is left (``1 / (BATCHES_PER_THREAD * threads)``), at most
+    :data:`BATCH_CHARACTERS` and at least :data:`MIN_BATCH_CHARACTERS`, so batches shrink
+    towards the end of a document and no worker idles long while another finishes the
+    last one.
+    """
+    given = os.environ.get(BATCH_ENV, "")
+    fixed = int(given) if given.isdigit() and int(given) > 0 else 0
+    remaining = sum(len(text) for _, text in jobs)
+    share = BATCHES_PER_THREAD * max(1, threads)
     result: list[list[Any]] = []
     current: list[Any] = []
     length = 0
+    size = 0
     for job in jobs:
-        if current and length + len(job[1]) > size:
+        if not current:
+            size = fixed or max(MIN_BATCH_CHARACTERS, min(BATCH_CHARACTERS, remaining // share))
+        elif length + len(job[1]) > size:
             result.append(current)
+            remaining -= length
             current, length = [], 0
+            size = fixed or max(MIN_BATCH_CHARACTERS, min(BATCH_CHARACTERS, remaining // share))
         current.append(job)
         length += len(job[1])
     if current:
@@ -228,18 +242,6 @@ def _connection(address: str, voice: str | None) -> _Connection:
     return connection
 
 
-def batch_size(jobs: Sequence[tuple[str, str]], threads: int) -> int:
-    """Characters per batch: ``READER_CLUSTER_BATCH`` when set, else at most
-    :data:`BATCH_CHARACTERS`, and small enough that every worker thread gets about
-    :data:`BATCHES_PER_THREAD` batches of this document."""
-    given = os.environ.get(BATCH_ENV, "")
-    if given.isdigit() and int(given) > 0:
-        return int(given)
-    total = sum(len(text) for _, text in jobs)
-    share = -(-total // (BATCHES_PER_THREAD * max(1, threads)))
-    return max(MIN_BATCH_CHARACTERS, min(BATCH_CHARACTERS, share))
-
-
 class ClusterPool:
     """The renderer's pool when ``--cluster`` is given: same ``run``/``close`` as
     :class:`reader.narration.worker.WorkerPool`. One connection and one voice check serve
@@ -271,11 +273,16 @@ class ClusterPool:
             for worker, info in self.client.scheduler_info()["workers"].items()
             if self.workers is None or worker in self.workers
         )
-        pending = batches(jobs, batch_size(jobs, threads))
+        pending = batches(jobs, threads)
         pending.reverse()  # pop() takes them in document order
         window = max(2, 2 * threads)
         keys_of: dict[Any, list[str]] = {}
-        running = as_completed(loop=self.client.loop, with_results=False)
+        # Results are fetched in the background as batches finish, not on request.
+        running = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+        # The client stores each result in the cache on a helper thread, one ahead of the
+        # renderer, which meanwhile checks and writes the one before (hashing and writing
+        # release the GIL).
+        storer = ThreadPoolExecutor(1, thread_name_prefix="reader-store")
 
         def submit() -> None:
             batch = pending.pop()
@@ -285,34 +292,32 @@ class ClusterPool:
             keys_of[future] = [key for key, _ in batch]
             running.add(future)
 
+        def store(key: str, audio: bytes, rate: int, marks: list[list[Any]]) -> int:
+            cache.store(key, audio, rate, tuple(WordMark(*m) for m in marks))
+            return len(audio) // 2
+
         try:
             for _ in range(min(window, len(pending))):
                 submit()
-            for future in running:
-                keys = keys_of[future]
-                try:
-                    results: BatchResult = future.result()
-                except Exception as error:
-                    if _lost_scheduler(error):
-                        raise
-                    reason = f"the cluster could not render it ({type(error).__name__})"
-                    results = [(key, reason, 0, []) for key in keys]
-                del keys_of[future]
-                answered = set()
-                for key, audio, rate, marks in results:
-                    answered.add(key)
-                    if isinstance(audio, str):
-                        yield key, audio
-                        continue
-                    cache.store(key, audio, rate, tuple(WordMark(*m) for m in marks))
-                    yield key, len(audio) // 2
+            for future, outcome in running:
+                keys = keys_of.pop(future)
+                if pending:
+                    submit()  # before this batch is stored: keep the workers busy
+                results = _batch_results(future, outcome, keys)
+                stored: list[tuple[str, str | Future[int]]] = [
+                    (key, audio if isinstance(audio, str) else storer.submit(store, key, audio,
+                                                                             rate, marks))
+                    for key, audio, rate, marks in results
+                ]  # fmt: skip
+                for key, done in stored:
+                    yield key, done if isinstance(done, str) else done.result()
                 # A batch its worker stopped early (it was cancelled) leaves the rest unsaid.
+                answered = {key for key, _ in stored}
                 yield from ((key, "the cluster returned no audio") for key in keys
                             if key not in answered)  # fmt: skip
-                if pending:
-                    submit()
         except BaseException as error:
             self._cancel(list(keys_of))
+            storer.shutdown(wait=True, cancel_futures=True)
             if isinstance(error, Exception) and _lost_scheduler(error):
                 raise ClusterUnavailable(
                     f"lost the Dask scheduler at {for_terminal(self.address)}; what finished "
@@ -320,6 +325,7 @@ class ClusterPool:
                     EXIT_FAILURE,
                 ) from None
             raise
+        storer.shutdown(wait=True)
 
     def _cancel(self, futures: list[Any]) -> None:
         """Cancel the batches in flight, so the workers stop (between paragraphs) instead
@@ -355,10 +361,28 @@ def _close_clients() -> None:
             continue
 
 
+def _batch_results(future: Any, outcome: Any, keys: list[str]) -> BatchResult:
+    """A finished batch's results, or its failure as every paragraph's reason; raises
+    when the failure means the scheduler is gone (the batch was cancelled under us)."""
+    if future.status == "finished":
+        results: BatchResult = outcome
+        return results
+    error = outcome[1] if future.status == "error" else outcome
+    if not isinstance(error, BaseException) or _lost_scheduler(error):
+        raise _Cancelled
+
+    reason = f"the cluster could not render it ({type(error).__name__})"
+    return [(key, reason, 0, []) for key in keys]
+
+
+class _Cancelled(Exception):
+    """A batch cancelled by nobody here: the scheduler let go of it."""
+
+
 def _lost_scheduler(error: BaseException) -> bool:
     from distributed.comm.core import CommClosedError
 
-    return isinstance(error, CommClosedError | OSError | TimeoutError) or (
+    return isinstance(error, CommClosedError | OSError | TimeoutError | _Cancelled) or (
         type(error).__name__ in {"FutureCancelledError", "CancelledError"}
     )
 
