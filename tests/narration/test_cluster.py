@@ -197,6 +197,21 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path) -> None:
     assert time.monotonic() - started < 60
 
 
+def test_an_unreachable_scheduler_stops_a_batch_at_once(tmp_path: Path) -> None:
+    """Every document would fail the same way: the batch ends with the one line, exit 2,
+    without trying the second document."""
+    _documents(tmp_path / "docs", count=2, paragraphs=1)
+    result = run_reader(
+        "render", str(tmp_path / "docs"), "-o", str(tmp_path / "out"), "--format", "wav",
+        "--cluster", "tcp://127.0.0.1:9", cache=tmp_path / "cache", timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("reader: [1/2] ") and "[2/2]" not in result.stderr
+    assert lines[-1].startswith("reader: error: cannot reach the Dask scheduler at ")
+    assert len(lines) == 2, result.stderr
+
+
 def test_a_batch_carries_on_past_a_failed_document(tmp_path: Path) -> None:
     """Folders, globs and files together; an empty file fails, the others complete."""
     docs = _documents(tmp_path / "docs", count=2, paragraphs=2)
