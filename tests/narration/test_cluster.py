@@ -331,10 +331,11 @@ def test_ctrl_c_mid_batch_cancels_the_cluster_work(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "a-short.md").write_text(body, encoding="utf-8")
-    (docs / "b-long.md").write_text(_parts(body, 6), encoding="utf-8")
+    (docs / "b-long.md").write_text(_parts(body, 10), encoding="utf-8")
     cache, out = tmp_path / "cache", tmp_path / "out"
     with _cluster(tmp_path / "cluster") as cluster:
-        # One batch per document: the long one is many seconds of one worker's time.
+        # One batch per document: the long one (100 KB) is some 20 s of one idle worker's
+        # time, far longer than the 8 s it gets to stop once the command has ended.
         render = _start_render(docs, out, cache, cluster.address, batch=1_000_000)
         _wait_for((out / "a-short" / ".reader-render.json").exists, 180, "a-short")
         _wait_for(lambda: _cluster_activity(cluster.address)[1] == 1, 60, "b-long to start")
@@ -344,7 +345,7 @@ def test_ctrl_c_mid_batch_cancels_the_cluster_work(tmp_path: Path) -> None:
         assert render.returncode == 130
         assert stderr.splitlines()[-1] == "reader: interrupted"
         assert "Traceback" not in stderr and "rror" not in stderr, stderr
-        _wait_for(lambda: _cluster_activity(cluster.address) == (0, 0), 4, "the cluster idle")
+        _wait_for(lambda: _cluster_activity(cluster.address) == (0, 0), 8, "the cluster idle")
     assert len(_paragraph_files(out / "a-short")) == 120
     assert _assert_only_whole_paragraphs(out / "b-long", "b-long") == {}
 
