@@ -2,17 +2,21 @@
 
 The scheduler and workers are the ones people start themselves (``dask scheduler``,
 ``dask worker ADDRESS``); every worker needs the ``reader`` package and the voice. The
-client sends batches of paragraph texts (about :data:`BATCH_CHARACTERS` characters each, so
-a task is seconds of work, not milliseconds of overhead) and keeps at most two batches per
-worker thread in flight, so its memory stays bounded however long the document. Each
-result (audio plus word marks) comes back to the client, which stores it in its own cache
-at once: the renderer then reads it from there exactly as after a local synthesis, and a
-later local run is warm.
+command starts importing Dask and connecting while it parses the first document
+(:func:`connect_early`). The client sends batches of paragraph texts (at most
+:data:`BATCH_CHARACTERS` characters, shrinking towards the end of a document so no worker
+waits long for another's last batch) and keeps at most two batches per worker thread in
+flight, so its memory stays bounded however long the document. Each result (audio plus
+word marks) comes back to the client, which stores it in its own cache at once: the
+renderer then reads it from there exactly as after a local synthesis, and a later local
+run is warm.
 
 Faults: Dask reruns the tasks of a worker that dies on another worker (a task that kills
-three workers fails with the scheduler's ``KilledWorker``, reported per paragraph); an
+three workers fails with the scheduler's ``KilledWorker``, reported per paragraph). An
 unreachable scheduler at start is one line and exit code 2; losing it mid-batch keeps what
-finished in the cache and says to run the same command again; Ctrl-C cancels the tasks.
+finished in the cache and says to run the same command again; both end a whole batch of
+documents (:class:`ClusterUnavailable`). Ctrl-C cancels the tasks, and a worker running a
+cancelled batch stops after its current paragraph (Dask cannot stop a task's thread).
 
 Units: audio as mono 16-bit PCM bytes; marks as sample indices and code-point offsets (see
 :mod:`reader.narration.engines.port`).
