@@ -170,8 +170,12 @@ class _Connection:
         # Dask's own log lines (reconnecting, lost workers) would print over the progress
         # display; what matters reaches the user as our own lines. Importing distributed
         # sets these levels, so they are set after it.
-        for name in ("distributed", "distributed.client", "distributed.gc", "tornado"):
-            logging.getLogger(name).setLevel(logging.CRITICAL)
+        # (tornado.application too: a background fetch failing when the scheduler dies
+        # logs its traceback there.)
+        known = list(logging.root.manager.loggerDict)
+        for name in {"distributed", "tornado", "tornado.application", *known}:
+            if name.split(".")[0] in {"distributed", "tornado"}:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         self.address = address
         try:
             self.client: Any = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
