@@ -1,7 +1,9 @@
 """Batch renders and ``--cluster``: a real Dask scheduler and workers as separate processes
 on localhost (``dask scheduler``, ``dask worker``), no mocks. The cluster's output is
-compared with a local render of the same documents, a worker is killed in the middle of a
-batch, and an unreachable scheduler is one line."""
+compared byte for byte with a local render of the same documents, also after a worker is
+killed in the middle of a batch; the scheduler killed mid-batch and Ctrl-C (SIGINT to
+``reader render``) each end in one line with nothing half-written, and the workers stop a
+cancelled batch; an unreachable scheduler is one line."""
 
 from __future__ import annotations
 
