@@ -37,7 +37,9 @@ from reader.narration.engines.pristine import run_pristine
 from reader.sanitize import for_terminal
 
 # Bump when our use of the library changes its output (part of every cache key).
-SYNTH_FORMAT = "reader-espeak-2"
+# 3: the voice and parameters are set in the pristine child (the parent's eSpeak state
+# never changes after initialising; see EspeakEngine.synthesise).
+SYNTH_FORMAT = "reader-espeak-3"
 NAME = "espeak"
 QUALITY = "robotic, fast"
 # The files eSpeak reads while initialising; without them espeak_Initialize calls exit(1)
@@ -274,8 +276,22 @@ class EspeakEngine:
 
     def check_voice(self, voice: str) -> None:
         """Raise ``ReaderError`` unless eSpeak NG can select ``voice``."""
-        with self._state.lock:
-            self._state.configure(voice, CAPABILITIES.default_rate_wpm, 50, 100)
+        state = self._state
+        with state.lock:
+            state.start()  # a missing library or data folder is reported from here
+
+            def check() -> bytes:
+                try:
+                    state.configure(voice, CAPABILITIES.default_rate_wpm, 50, 100)
+                except ReaderError as error:
+                    return str(error).encode("utf-8", "replace")
+                return b""
+
+            # In a pristine child, like every synthesis: choosing a voice here would change
+            # this process's eSpeak state (see synthesise).
+            problem = run_pristine(check)
+        if problem:
+            raise ReaderError(problem.decode("utf-8", "replace"))
 
     def synthesise(self, text: str, request: SpeechRequest) -> SynthesisResult:
         """Speak ``text`` into memory; thread-safe, nothing printed. The rate is clamped
@@ -284,20 +300,24 @@ class EspeakEngine:
         rate = max(low, min(high, request.rate_wpm))
         state, volume = self._state, round(request.volume * 100)
         with state.lock:
-            # Choosing the voice and parameters leaves no trace in what is synthesised later
-            # (a voice chosen after others gives the same audio: tested), so it is done here,
-            # before forking; the child inherits it and only synthesises.
-            state.configure(request.voice, rate, request.pitch, volume)
+            state.start()
 
+            # The voice and parameters are chosen in the child too, never in this process:
+            # each SetVoiceByName/SetParameter leaves a trace in eSpeak's state that no
+            # synthesis consumes here, so after a few dozen of them the same text came out
+            # up to hundreds of samples different. The audio then depended on how many
+            # paragraphs the process had spoken before (a cluster worker's share, --jobs).
             def speak() -> bytes:
                 state.parent = os.getppid()
+                state.configure(request.voice, rate, request.pitch, volume)
                 return state.synthesise(text)
 
             return unpack(run_pristine(speak))
 
     def warm_up(self, voice: str) -> None:
-        """Initialise eSpeak and load ``voice`` now, so the first paragraph does not wait
-        for it (worker processes call this while the caller is still parsing)."""
+        """Initialise eSpeak and check ``voice`` now (its files then sit in the page cache),
+        so the first paragraph does not wait for them (worker processes call this while
+        the caller is still parsing)."""
         self.check_voice(voice)
 
 
