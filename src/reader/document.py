@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
 
+from reader.counts import count_sentences, count_words
 from reader.sanitize import clean_text, for_terminal
 from reader.segment import split_sentences
 from reader.units import Sentence, Word
@@ -38,7 +39,9 @@ class Paragraph:
     """One paragraph. ``index`` is 0-based over the whole document.
 
     Sentences and words are split on first use, so opening a long book costs only the
-    paragraph split; the result is the same whenever it is computed.
+    paragraph split; the result is the same whenever it is computed. Their numbers
+    (:attr:`sentence_count`, :attr:`word_count`) are counted without building them, so a
+    count over a whole book keeps no sentence or word objects.
     """
 
     index: int
@@ -61,6 +64,20 @@ class Paragraph:
     def words(self) -> tuple[Word, ...]:
         """All words of the paragraph, in order."""
         return tuple(word for sentence in self.sentences for word in sentence.words)
+
+    @property
+    def sentence_count(self) -> int:
+        """``len(self.sentences)``, without splitting them when they are not split yet."""
+        split: tuple[Sentence, ...] | None = self.__dict__.get("sentences")
+        return count_sentences(self.text) if split is None else len(split)
+
+    @property
+    def word_count(self) -> int:
+        """``len(self.words)``, without splitting them when they are not split yet."""
+        split: tuple[Sentence, ...] | None = self.__dict__.get("sentences")
+        if split is None:
+            return count_words(self.text)
+        return sum(len(sentence.words) for sentence in split)
 
     def local(self, offset: int) -> int:
         """Turn a document offset into an offset inside ``self.text``."""
@@ -165,8 +182,13 @@ class Document:
 
     @property
     def word_count(self) -> int:
-        """How many words the document has."""
-        return sum(len(sentence.words) for p in self.paragraphs for sentence in p.sentences)
+        """How many words the document has (counted, no word objects kept)."""
+        return sum(paragraph.word_count for paragraph in self.paragraphs)
+
+    @property
+    def sentence_count(self) -> int:
+        """How many sentences the document has (counted, no sentence objects kept)."""
+        return sum(paragraph.sentence_count for paragraph in self.paragraphs)
 
     def select(self, indices: Sequence[int]) -> tuple[Paragraph, ...]:
         """The paragraphs at these 0-based indices, in the order given."""

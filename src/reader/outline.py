@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from reader.document import Document
+from reader.document import Document, Paragraph
 from reader.sanitize import for_terminal
 
 OPENING_WORDS = 8
@@ -25,35 +25,43 @@ def opening_words(text: str, count: int = OPENING_WORDS) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
-def outline_data(document: Document) -> dict[str, Any]:
-    """Everything `reader info --json` prints."""
+def _paragraph_data(paragraph: Paragraph) -> dict[str, Any]:
     return {
-        "path": document.path,
-        "title": document.title,
-        "metadata": document.metadata.as_dict(),
-        "paragraphs": len(document.paragraphs),
-        "sentences": sum(len(p.sentences) for p in document.paragraphs),
-        "words": document.word_count,
-        "notices": list(document.notices),
-        "sections": [
+        "number": paragraph.number,
+        "sentences": paragraph.sentence_count,
+        "words": paragraph.word_count,
+        "opening": opening_words(paragraph.text),
+    }
+
+
+def outline_data(document: Document) -> dict[str, Any]:
+    """Everything `reader info --json` prints. Sentences and words are counted once per
+    paragraph, without building them (a 50 MB book would need gigabytes of objects)."""
+    sections = []
+    sentences = words = 0
+    for section in document.sections:
+        paragraphs = [_paragraph_data(p) for p in document.select(section.paragraph_indices)]
+        sentences += sum(p["sentences"] for p in paragraphs)
+        words += sum(p["words"] for p in paragraphs)
+        sections.append(
             {
                 "number": section.number,
                 "title": section.title,
                 "level": section.level,
                 "first_paragraph": section.first + 1,
                 "last_paragraph": section.stop,
-                "paragraphs": [
-                    {
-                        "number": p.number,
-                        "sentences": len(p.sentences),
-                        "words": len(p.words),
-                        "opening": opening_words(p.text),
-                    }
-                    for p in document.select(section.paragraph_indices)
-                ],
+                "paragraphs": paragraphs,
             }
-            for section in document.sections
-        ],
+        )
+    return {
+        "path": document.path,
+        "title": document.title,
+        "metadata": document.metadata.as_dict(),
+        "paragraphs": len(document.paragraphs),
+        "sentences": sentences,
+        "words": words,
+        "notices": list(document.notices),
+        "sections": sections,
     }
 
 
