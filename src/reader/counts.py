@@ -66,11 +66,17 @@ def count_words(text: str) -> int:
                 text = text.replace(joiner, ascii_joiner)
         text = _NON_ASCII_SEPARATOR.sub(" ", text)
     classes = text.encode("utf-8", "surrogatepass").translate(_CLASSES)
-    # Runs of word characters: each starts after a separator, a joiner or the start.
-    # Joiners between two word characters: each ".a" not after a separator or a joiner.
-    runs = classes.count(b" a") + classes.count(b".a") + classes.startswith(b"a")
-    links = classes.count(b".a") - classes.count(b" .a") - classes.count(b"..a")
-    return runs - links + classes.startswith(b".a")
+    # Words are runs of word characters ("a") less the joiners between two of them: runs
+    # start after a space, a joiner or at the start; a joiner links two runs unless a
+    # space or another joiner is before it. What is left: a run after a space or at the
+    # start, or after a joiner that does not link.
+    return (
+        classes.count(b" a")
+        + classes.count(b" .a")
+        + classes.count(b"..a")
+        + classes.startswith(b"a")
+        + classes.startswith(b".a")
+    )
 
 
 _T = re.escape(_TERMINATORS)
@@ -95,17 +101,9 @@ def _word_before(text: str, end: int) -> str:
     return ""
 
 
-def _ends_sentence(text: str, match: re.Match[str], lead: int) -> bool:
-    """``reader.segment._is_sentence_end`` for one candidate, with its string work done
-    once per text (``lead``: where the first non-space character is)."""
-    following = match.group(1)
-    if not following:
-        return True
-    if following.islower():
-        return False
-    marks = match.group()
-    if marks[0] != "." or marks.startswith("..."):
-        return True
+def _full_stop_ends(text: str, match: re.Match[str], lead: int) -> bool:
+    """``reader.segment._is_sentence_end`` for a full stop before a word that is not in
+    lower case (``lead``: where the text's first non-space character is)."""
     start = match.start()
     bare = _word_before(text, start).rstrip(".")
     if not bare:
@@ -125,8 +123,22 @@ def count_sentences(text: str) -> int:
     lead = len(text) - len(text.lstrip())
     count = end = 0
     for match in _CANDIDATE.finditer(text):
-        if _ends_sentence(text, match, lead):
-            count += 1
-            end = match.end()
+        following = match.group(1)
+        if following:
+            if following.islower():
+                continue  # "Wait… what", "e.g. this": a lower-case word continues
+            marks = match.group()
+            start = match.start()
+            if (
+                marks[0] == "."
+                and not marks.startswith("...")
+                # Seven letters before the stop: a plain word, no abbreviation, initial,
+                # initialism or list number (the checks below, for the rest).
+                and not (start >= 7 and text[start - 7 : start].isalpha())
+                and not _full_stop_ends(text, match, lead)
+            ):
+                continue
+        count += 1
+        end = match.end()
     # The rest after the last end is one more sentence when it holds anything.
     return count + 1 if end < len(text.rstrip()) else count

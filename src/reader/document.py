@@ -142,14 +142,26 @@ class Metadata:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole text, ready to show, export and narrate."""
+    """A whole text, ready to show, export and narrate.
 
-    text: str
+    ``text`` (the paragraphs joined by a blank line) is joined on first use: each
+    paragraph holds its own text, and a second copy of a 50 MB book is only made for the
+    few callers that want the whole.
+    """
+
     metadata: Metadata
     sections: tuple[Section, ...]
     paragraphs: tuple[Paragraph, ...]
     path: str = ""
     notices: tuple[str, ...] = field(default=(), compare=False)
+    _text: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The paragraphs joined by :data:`PARAGRAPH_SEPARATOR` (offsets index into it)."""
+        if not self._text:
+            self._text.append(PARAGRAPH_SEPARATOR.join(p.text for p in self.paragraphs))
+        return self._text[0]
 
     @property
     def title(self) -> str:

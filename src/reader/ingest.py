@@ -27,8 +27,26 @@ from reader.sanitize import blank_control_lines, clean_text, normalise_newlines
 _METADATA_KEYS = ("title", "speaker", "place", "note", "date", "source", "language")
 
 
+# The white space str.split() splits on besides the space: ASCII, then the rest.
+_ASCII_SPACE = ("\n", "\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+_OTHER_SPACE = tuple(
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def normalise_space(text: str) -> str:
     """Every run of white space (no-break spaces included) becomes one space; ends trimmed."""
+    # Most blocks (Markdown paragraphs) already are: a few substring tests cost far less
+    # than splitting and joining every block of a 50 MB book.
+    if (
+        "  " not in text
+        and not text.startswith(" ")
+        and not text.endswith(" ")
+        and not any(space in text for space in _ASCII_SPACE)
+        and (text.isascii() or not any(space in text for space in _OTHER_SPACE))
+    ):
+        return text
     # str.split() splits on exactly the characters ``\s`` matches, in a fraction of the time.
     return " ".join(text.split())
 
@@ -99,7 +117,6 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
             fields["title"] = first_heading.text
     sections: list[Section] = []
     paragraphs: list[Paragraph] = []
-    texts: list[str] = []
     offset = 0
     title, level, first = "", 0, 0
     for block in blocks:
@@ -108,16 +125,14 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
                 sections.append(Section(len(sections), title, level, first, len(paragraphs)))
             title, level, first = block.text, block.level, len(paragraphs)
             continue
-        if texts:
+        if paragraphs:
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(block.text)
         paragraphs.append(Paragraph(len(paragraphs), len(sections), offset, end, block.text))
-        texts.append(block.text)
         offset = end
     if paragraphs[first:] or title or not sections:
         sections.append(Section(len(sections), title, level, first, len(paragraphs)))
     return Document(
-        text=PARAGRAPH_SEPARATOR.join(texts),
         metadata=_metadata(fields),
         sections=tuple(sections),
         paragraphs=tuple(paragraphs),
@@ -148,10 +163,12 @@ def load_document(path: str | os.PathLike[str], max_bytes: int | None = None) ->
     :class:`~reader.errors.ReaderError` (one line). The format is chosen by the file's
     suffix, then by its bytes; plain text is the fallback."""
     source = read_source(path, max_bytes)
+    name = str(source.path)
     parsed = choose_format(source).parse(source)
-    document = build_document(parsed, str(source.path))
+    del source  # the file's bytes: a 50 MB book need not keep them while it is built
+    document = build_document(parsed, name)
     if not document.paragraphs:
-        raise ReaderError(f"{source.path}: has no paragraphs of text to read")
+        raise ReaderError(f"{name}: has no paragraphs of text to read")
     return document
 
 
