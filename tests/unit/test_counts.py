@@ -4,6 +4,7 @@ random text made of the characters the rules care about, and through the documen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,33 @@ def test_document_counts_build_no_sentences() -> None:
     first = document.paragraphs[0]
     assert len(first.sentences) == first.sentence_count == 2
     assert len(first.words) == first.word_count == 3
+
+
+class _Watched(str):
+    """A text that counts how often it is stripped whole (a slice is a plain ``str``)."""
+
+    strips = 0
+
+    def rstrip(self, chars: str | None = None) -> str:
+        _Watched.strips += 1
+        return super().rstrip(chars)
+
+    def lstrip(self, chars: str | None = None) -> str:
+        _Watched.strips += 1
+        return super().lstrip(chars)
+
+    def strip(self, chars: str | None = None) -> str:
+        _Watched.strips += 1
+        return super().strip(chars)
+
+
+@pytest.mark.parametrize("split", [split_sentences, count_sentences], ids=["split", "count"])
+def test_a_paragraph_is_stripped_whole_a_fixed_number_of_times(
+    split: Callable[[str], object],
+) -> None:
+    """Stripping the whole paragraph for each candidate end made one long paragraph
+    (pathological Markdown, a book without blank lines) cost quadratic time."""
+    for ends in (10, 1000):
+        _Watched.strips = 0
+        split(_Watched("1. Mr. Smith went. He came back. " * ends))
+        assert _Watched.strips <= 2, (ends, _Watched.strips)
