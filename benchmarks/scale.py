@@ -8,6 +8,7 @@ real terminal (tmux): its time is until the status line of the first paint shows
 from __future__ import annotations
 
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -24,10 +25,14 @@ TIMEOUT_S = 300.0
 
 @dataclass(frozen=True)
 class Run:
-    """One command's wall time (seconds) and peak process-tree memory (bytes)."""
+    """One command's wall time (seconds), peak process-tree memory (bytes) and CPU time
+    (user + system seconds of the process and the children it waited for; None when the
+    process ran in a terminal of its own). On a loaded machine the CPU time is what an
+    idle one would show as wall time, near enough, for these single-threaded commands."""
 
     seconds: float
     peak: int
+    cpu: float | None = None
 
 
 def reader_command(*args: str) -> list[str]:
@@ -37,6 +42,7 @@ def reader_command(*args: str) -> list[str]:
 
 def run_process(args: list[str], env: dict[str, str], stdin: str = "") -> Run:
     """Run ``args`` to the end, sampling the memory of its process tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     process = subprocess.Popen(
         args,
@@ -61,7 +67,9 @@ def run_process(args: list[str], env: dict[str, str], stdin: str = "") -> Run:
     errors = process.stderr.read()
     if process.wait() != 0:
         raise RuntimeError(f"{shlex.join(args)} failed: {errors.strip()[-300:]}")
-    return Run(seconds, peak)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return Run(seconds, peak, cpu)
 
 
 def _tmux(*args: str) -> str:
@@ -171,9 +179,13 @@ def scale_table() -> bool:
         f"\nScale (whole process, generated prose; targets at {TARGET_MB} MB: info and "
         f"info --json <= 10 s, read and open to the first paragraph <= 2 s, peak memory of "
         f"the process tree <= {MEMORY_RATIO_TARGET:g}x the file and <= "
-        f"{MEMORY_CAP // MEGABYTE} MB)"
+        f"{MEMORY_CAP // MEGABYTE} MB; cpu: user + system time, what an idle machine "
+        "would show as time)"
     )
-    print(f"{'file':16s} {'command':24s} {'time':>8s} {'s/MB':>6s} {'peak':>8s} {'x file':>7s}")
+    print(
+        f"{'file':16s} {'command':24s} {'time':>8s} {'s/MB':>6s} {'cpu':>7s} "
+        f"{'peak':>8s} {'x file':>7s}"
+    )
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for path in make_files(folder):
@@ -182,9 +194,10 @@ def scale_table() -> bool:
             for command, run in measure(path, folder).items():
                 verdict, missed = verdicts(size_mb, command, run, file_bytes)
                 failed |= missed
+                cpu = "-" if run.cpu is None else f"{run.cpu:.2f}s"
                 print(
                     f"{path.name:16s} {command:24s} {run.seconds:7.2f}s "
-                    f"{run.seconds / (file_bytes / MEGABYTE):6.2f} "
+                    f"{run.seconds / (file_bytes / MEGABYTE):6.2f} {cpu:>7s} "
                     f"{run.peak / MEGABYTE:6.0f}MB {run.peak / file_bytes:6.1f}x  {verdict}"
                 )
     return not failed
