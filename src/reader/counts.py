@@ -21,6 +21,7 @@ never cut out of the text.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from reader.segment import (
     _ASCII_SEPARATORS,
@@ -91,6 +92,40 @@ _CANDIDATE = re.compile(
     rf"(?=\s*[{_O}]*(\S?))"
 )
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")
+_CJK_STOP = re.compile("[\u3002\uff01\uff1f]")
+# Ends that segment's rules always accept: a full stop right after a plain word (seven
+# letters or more, or two to six after a space that are no abbreviation: no initial,
+# initialism or list number looks like that) or a run that opens with another
+# terminator, before white space and a capital or a digit (opening quotes allowed). Each
+# pattern opens with one character class, so the engine skips ahead in C; a run of
+# terminators is only looked at from its first character.
+_BANGS = re.escape(_TERMINATORS.replace(".", ""))
+_NEXT_CAPITAL = rf"(?=\s+[{_O}]*[A-Z0-9])"
+
+
+def _plain_word_stop() -> str:
+    """Lookbehinds (after the full stop) that hold when the word before the stop is seven
+    or more letters, or two to six letters after a space that are not an abbreviation."""
+    parts = [r"(?<=[A-Za-z]{7}\.)"]
+    for length in range(2, 7):
+        part = rf"(?<=\s[A-Za-z]{{{length}}}\.)"
+        short = sorted(a for a in ABBREVIATIONS if len(a) == length)
+        if short:
+            part += rf"(?<!\s(?i:{'|'.join(short)})\.)"
+        parts.append(part)
+    return "(?:" + "|".join(parts) + ")"
+
+
+_SURE_TAIL = (
+    rf"{_plain_word_stop()}[{_C}]*{_NEXT_CAPITAL}|(?<=[{_BANGS}])[{_T}]*[{_C}]*{_NEXT_CAPITAL}"
+)
+_RUN_START = rf"[{_T}](?<![{_T}][{_T}])"
+_SURE_END = re.compile(rf"{_RUN_START}(?:{_SURE_TAIL})")
+# Every other candidate end.
+_UNSURE_END = re.compile(
+    rf"{_RUN_START}(?!{_SURE_TAIL})"
+    rf"(?:[{_T}]*[{_C}]*(?=\s|\Z)|(?<=[\u3002\uff01\uff1f])[{_C}]*)(?=\s*[{_O}]*(\S?))"
+)
 
 
 def _word_before(text: str, end: int) -> str:
@@ -118,11 +153,11 @@ def _full_stop_ends(text: str, match: re.Match[str], lead: int) -> bool:
     return bare.lower() not in ABBREVIATIONS
 
 
-def count_sentences(text: str) -> int:
-    """How many sentences :func:`reader.segment.split_sentences` finds in ``text``."""
+def _count_one_by_one(text: str, candidates: Iterator[re.Match[str]]) -> int:
+    """How many of ``candidates`` end a sentence, each decided by segment's rules."""
     lead = len(text) - len(text.lstrip())
-    count = end = 0
-    for match in _CANDIDATE.finditer(text):
+    count = 0
+    for match in candidates:
         following = match.group(1)
         if following:
             if following.islower():
@@ -139,6 +174,24 @@ def count_sentences(text: str) -> int:
             ):
                 continue
         count += 1
-        end = match.end()
-    # The rest after the last end is one more sentence when it holds anything.
-    return count + 1 if end < len(text.rstrip()) else count
+    return count
+
+
+def count_sentences(text: str) -> int:
+    """How many sentences :func:`reader.segment.split_sentences` finds in ``text``."""
+    if _CJK_STOP.search(text):
+        # A CJK full stop can end a sentence inside a run of terminators, which the
+        # shortcut below does not allow for: decide every candidate the long way.
+        count = _count_one_by_one(text, _CANDIDATE.finditer(text))
+    else:
+        # The sure ends (a plain word's full stop, or ! ? …, before a capital or a digit)
+        # are counted in C; only the others are decided one by one.
+        count = len(_SURE_END.findall(text))
+        count += _count_one_by_one(text, _UNSURE_END.finditer(text))
+    # The rest after the last end is one more sentence when it holds anything; the text
+    # ends with an end exactly when it ends with terminators and closers.
+    stripped = text.rstrip()
+    if not stripped:
+        return count
+    tail = stripped.rstrip(_CLOSERS)
+    return count if tail and tail[-1] in _TERMINATORS else count + 1
