@@ -33,6 +33,21 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
+def normalise_code(text: str) -> str:
+    """A code block's lines kept: tabs expanded, trailing white space and blank lines at
+    either end removed, runs of blank lines folded to one (a blank line is no paragraph
+    break inside code), every other white space character made a space."""
+    lines = [
+        "".join(" " if char.isspace() else char for char in line.expandtabs(4)).rstrip()
+        for line in text.splitlines()
+    ]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
 def _metadata(fields: dict[str, str]) -> Metadata:
     known = {key: normalise_space(fields[key]) for key in _METADATA_KEYS if key in fields}
     if "author" in fields and "speaker" not in known:
@@ -53,8 +68,11 @@ class _Cleaner:
         self.before = removed_before
         self.first = ""
 
-    def clean_block(self, text: str, place: str) -> str:
-        """A block's text cleaned, then with its white space normalised."""
+    def clean_block(self, text: str, place: str, kind: str = "paragraph") -> str:
+        """A block's text cleaned, then with its white space normalised (a code block's
+        lines kept)."""
+        if kind == "code":
+            return normalise_code(self.clean(text, place))
         # Every character cleaning removes (controls, escapes, bidi and format characters)
         # and every white space but the ASCII space are unprintable, so most blocks (a
         # Markdown paragraph) pass with one test in C instead of a search, a split and a
@@ -107,7 +125,7 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
             place = f"the heading before paragraph {len(paragraphs) + 1}"
         else:
             place = f"paragraph {len(paragraphs) + 1}"
-        text = cleaner.clean_block(block.text, place)
+        text = cleaner.clean_block(block.text, place, block.kind)
         if not text:
             continue
         if block.level:
@@ -119,7 +137,11 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
         if paragraphs:
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(text)
-        paragraphs.append(Paragraph(len(paragraphs), len(sections), offset, end, text))
+        paragraphs.append(
+            Paragraph(
+                len(paragraphs), len(sections), offset, end, text, block.language, kind=block.kind
+            )
+        )
         offset = end
     if paragraphs[first:] or title or not sections:
         sections.append(Section(len(sections), title, level, first, len(paragraphs)))

@@ -25,12 +25,24 @@ def opening_words(text: str, count: int = OPENING_WORDS) -> str:
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 
+def opening(paragraph: Paragraph) -> str:
+    """What the outline shows of a paragraph: its opening words after its bullet; for a
+    code block, "(code)" and the opening of its first line (its lines are not folded)."""
+    if paragraph.kind == "code":
+        first, _newline, rest = paragraph.text.partition("\n")
+        shown = opening_words(first)
+        more = rest.strip() and not shown.endswith(" …")
+        return f"(code) {shown}{' …' if more else ''}"
+    return f"{paragraph.marker} " * bool(paragraph.marker) + opening_words(paragraph.text)
+
+
 def _paragraph_data(paragraph: Paragraph) -> dict[str, Any]:
     return {
         "number": paragraph.number,
         "sentences": paragraph.sentence_count,
         "words": paragraph.word_count,
-        "opening": opening_words(paragraph.text),
+        "kind": paragraph.kind,
+        "opening": opening(paragraph),
     }
 
 
