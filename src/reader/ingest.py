@@ -107,6 +107,13 @@ class _Cleaner:
         return (f"removed {total} {noun}{where}",)
 
 
+def block_text(text: str, kind: str = "paragraph") -> str:
+    """A block's text exactly as :func:`build_document` puts it in the document: cleaned,
+    white space normalised, a code block's lines kept. For writers that must find a
+    paragraph again in its source (the read-along edition of an EPUB)."""
+    return _Cleaner(0).clean_block(text, "", kind)
+
+
 def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()) -> Document:
     """Assemble sections, paragraphs, sentences and words from parsed blocks, cleaning every
     block and field first (the one place cleaning happens; no format can skip it)."""
