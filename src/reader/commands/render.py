@@ -196,8 +196,8 @@ def run_render(args: argparse.Namespace) -> int:
     from reader.narration.worker import prestart
 
     if cluster_address(args.cluster) is None:
-        # Worker processes start (and load the voice) while this one parses the document.
-        prestart(args.voice, args.jobs)
+        # Synthesisers start (and load the voice) while this process parses the document.
+        prestart(_settings(args), args.jobs)
 
     paths, problems = expand_inputs(args.files)
     if len(args.files) == 1 and len(paths) <= 1 and not Path(args.files[0]).is_dir():
@@ -209,7 +209,7 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from reader.narration.renderer import NarrationSettings
+    from reader.narration.synthesis import NarrationSettings
 
     return NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
 

@@ -32,9 +32,12 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reader
+
+if TYPE_CHECKING:
+    from reader.narration.synthesis import NarrationSettings
 
 Result = tuple[str, int | str]
 DEPTH = 2  # jobs waiting in each worker's pipe
@@ -116,9 +119,17 @@ def _spawn(voice: str | None) -> subprocess.Popen[str]:
     return worker
 
 
-def prestart(voice: str | None, count: int) -> None:
-    """Start ``count`` workers for ``voice`` now; the next pool for that voice adopts
-    them. Unadopted ones end with this process (their input closes)."""
+def prestart(settings: NarrationSettings, count: int) -> None:
+    """Start ``count`` synthesisers for ``settings`` now; the next pool for them adopts
+    them. Unadopted ones end with this process (their input closes). Engines that keep
+    process-wide state (eSpeak) get pristine templates forked from this process
+    (``reader.narration.pristinepool``), others worker processes."""
+    from reader.narration import pristinepool
+
+    if pristinepool.supports(settings):
+        pristinepool.prestart(settings, count)
+        return
+    voice = settings.voice
     started = [(voice or "", _spawn(voice)) for _ in range(count)]
     with _spares_lock:
         _spares.extend(started)

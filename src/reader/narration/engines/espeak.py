@@ -154,6 +154,9 @@ class _State:
         # The template for the settings used last: (voice, rate, pitch, volume).
         self.template: Template | None = None
         self.template_settings: tuple[str, int, int, int] | None = None
+        # Set by ``prepare_here`` in a synthesis pool's template: the settings its
+        # children speak their one text with, directly.
+        self.ready: tuple[str, int, int, int] | None = None
 
     def start(self) -> Any:
         if self.binding is not None:
@@ -316,10 +319,23 @@ class EspeakEngine:
         """Speak ``text`` into memory, in a fresh child of the template for these
         settings; thread-safe, nothing printed. The rate is clamped to what eSpeak does
         exactly."""
-        state = self._state
+        state, settings = self._state, _settings(request)
         with state.lock:
-            template = state.template_for(_settings(request))
+            if state.ready == settings:  # a pristine child of a pool's template
+                state.ready = None  # one text per child: the next goes through a template
+                return unpack(state.synthesise(text.encode("utf-8")))
+            template = state.template_for(settings)
             return unpack(template.run(text.encode("utf-8")))
+
+    def prepare_here(self, request: SpeechRequest) -> None:
+        """Initialise eSpeak and choose ``request``'s voice and settings in this process,
+        which must then never speak: it is a template whose children each speak one text
+        with these settings (``reader.narration.pristinepool``)."""
+        settings = _settings(request)
+        with self._state.lock:
+            self._state.start()
+            self._state.configure(*settings)
+            self._state.ready = settings
 
     def prepare(self, request: SpeechRequest) -> None:
         """Initialise eSpeak and start the template for ``request``'s settings now, so

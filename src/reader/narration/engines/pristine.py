@@ -180,6 +180,13 @@ class Template:
         if not self.alive:
             raise ReaderError("the synthesis process has ended", EXIT_FAILURE)
         try:
+            return self._run(job)
+        except OSError as error:  # aborted, or a pipe broke: the template is done for
+            self.close()
+            raise ReaderError(f"the synthesis process ended ({error})", EXIT_FAILURE) from None
+
+    def _run(self, job: bytes) -> bytes:
+        try:
             _write_all(self._jobs, len(job).to_bytes(8, "little") + job)
         except BrokenPipeError:
             self._failed()
@@ -210,14 +217,24 @@ class Template:
             _raise_failure(message)
         raise ReaderError("the synthesis process ended abnormally", EXIT_FAILURE)
 
+    def abort(self) -> None:
+        """Stop from any thread: the child at work stops at its next ``abandoned`` check
+        and its ``run`` ends with a failure; no new job starts. ``close`` still follows."""
+        with _parent_ends_lock:
+            if self._jobs in _parent_ends:
+                _parent_ends.discard(self._jobs)
+                with contextlib.suppress(OSError):
+                    os.close(self._jobs)
+
     def close(self) -> None:
         """End the template and its waiting child (a child at work stops at its next
-        ``abandoned`` check)."""
+        ``abandoned`` check). Not while another thread is in ``run``: ``abort`` first."""
         if not self.alive:
             return
         self.alive = False
+        self.abort()
         with _parent_ends_lock:
-            for fd in (self._jobs, self._results, self._status):
+            for fd in (self._results, self._status):
                 _parent_ends.discard(fd)
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -252,6 +269,12 @@ def _serve(
     status_write: int,
 ) -> int:
     """The template's life: prepare, then one child per job until the job pipe closes."""
+    # Nothing an engine or a library prints (libffi does, when it cannot map memory) may
+    # reach the owner's terminal, screen or output.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for fd in (1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
     try:
         prepare()
     except BaseException as error:
