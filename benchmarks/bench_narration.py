@@ -107,7 +107,7 @@ class Renders:
         if warm:
             # As ``reader render`` does before parsing: the in-process figure leaves out
             # process start-up (interpreter, imports, workers); the whole-process one has it.
-            prestart(self.settings.voice, jobs)
+            prestart(self.settings, jobs)
             time.sleep(0.3)
         request = self.pipeline.RenderRequest(
             document=self.document,

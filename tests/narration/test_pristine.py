@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from reader.document import Document
 from reader.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReaderError
+from reader.narration import worker
 from reader.narration.engines import espeak
 from reader.narration.engines.port import SpeechRequest
 from reader.narration.engines.pristine import Template, abandoned
+from reader.narration.renderer import NarrationSettings, ParagraphRenderer
 
 REQUEST = SpeechRequest("en", 175)
 
@@ -118,3 +123,72 @@ def test_closing_ends_the_template_and_its_waiting_child() -> None:
         time.sleep(0.01)
     else:
         pytest.fail("the template outlived its owner's close()")
+
+
+def test_the_renderer_forks_templates_and_matches_worker_processes(
+    speech: Document, tmp_path: Path
+) -> None:
+    paragraphs = speech.paragraphs[:4]
+    with ParagraphRenderer(NarrationSettings(), tmp_path / "a", jobs=2) as renderer:
+        assert renderer.pristine
+        forked = renderer.render_many(paragraphs)
+    assert not worker._everyone  # no worker interpreter was started
+    with ParagraphRenderer(
+        NarrationSettings(), tmp_path / "b", jobs=1, in_process=False
+    ) as renderer:
+        assert not renderer.pristine
+        spawned = renderer.render_many(paragraphs)
+    for one, other in zip(forked, spawned, strict=True):
+        assert one.wav_path.read_bytes() == other.wav_path.read_bytes()
+        assert one.sync == other.sync
+
+
+_OWNER = """
+import sys
+from reader.narration.pristinepool import PristinePool
+from reader.narration.synthesis import NarrationSettings
+settings = NarrationSettings()
+pool = PristinePool(settings, 1)
+text = open(sys.argv[1], encoding="utf-8").read()
+print("speaking", flush=True)
+list(pool.run([("a" * 64, text)], settings.as_list(), sys.argv[2]))
+"""
+
+
+def test_a_killed_owner_leaves_no_process_and_no_partial_entry(
+    speech: Document, tmp_path: Path
+) -> None:
+    text = tmp_path / "long.txt"
+    text.write_text(" ".join(p.text for p in speech.paragraphs) * 10, encoding="utf-8")
+    cache = tmp_path / "cache"
+    owner = subprocess.Popen(
+        [sys.executable, "-c", _OWNER, str(text), str(cache)], stdout=subprocess.PIPE
+    )
+    assert owner.stdout is not None and owner.stdout.readline() == b"speaking\n"
+    time.sleep(0.5)  # the child is speaking (this text takes many seconds)
+    family = _descendants(owner.pid)
+    assert len(family) >= 2  # the template and its child at work
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in family):
+        assert time.monotonic() < deadline, "a template or its child outlived its owner"
+        time.sleep(0.02)
+    assert not list(cache.rglob("*.json"))  # the half-spoken text was never stored
+    assert not list(cache.rglob("*.wav"))
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    parents = {pid}
+    for _ in range(3):
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit() and int(entry.name) not in found:
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) in parents:
+                    found.add(int(entry.name))
+        parents = found | {pid}
+    return found

@@ -157,6 +157,7 @@ class _State:
         # Set by ``prepare_here`` in a synthesis pool's template: the settings its
         # children speak their one text with, directly.
         self.ready: tuple[str, int, int, int] | None = None
+        self.stopped = False  # the last synthesis stopped because nobody waited for it
 
     def start(self) -> Any:
         if self.binding is not None:
@@ -180,6 +181,7 @@ class _State:
 
     def _on_synth(self, wav: Any, count: int, events: Any) -> int:
         if abandoned():
+            self.stopped = True
             return 1  # nobody waits for this text any more: stop (non-zero aborts)
         espeak = self.binding
         if count > 0:
@@ -227,12 +229,14 @@ class _State:
         """Speak ``data`` (UTF-8) as configured; the audio and marks packed for
         ``unpack``. Runs in a child of a pristine template only (see ``pristine``)."""
         espeak = self.binding
-        self._pcm, self._marks = [], []
+        self._pcm, self._marks, self.stopped = [], [], False
         # CHARS_UTF8 makes text_position count code points (verified by a test on accented
         # text); the size argument is unused in synchronous mode.
         status = espeak.cSynth(
             data, len(data) + 1, 0, espeak.POS_CHARACTER, 0, espeak.CHARS_UTF8, None, None
         )
+        if self.stopped:  # part of the audio only: never to be stored
+            raise ReaderError("the synthesis was abandoned", EXIT_FAILURE)
         if status != espeak.EE_OK:
             raise ReaderError(f"eSpeak NG refused the text (status {status})", EXIT_FAILURE)
         marks = array("q")

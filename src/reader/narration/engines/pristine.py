@@ -24,6 +24,7 @@ twice) and do not walk the garbage collector over their parent's objects.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
@@ -45,6 +46,7 @@ _RESULT_PIPE_BYTES = 1 << 20  # room for a paragraph's audio in one write
 # other process keeps a template's job pipe open (its children would never see its end).
 _parent_ends: set[int] = set()
 _parent_ends_lock = threading.Lock()
+_live: set[Template] = set()  # every template of this process not closed yet
 # In a template's child: its job pipe, for ``abandoned``; in a run_pristine child: the pid
 # of the process that waits.
 _watched_fd = -1
@@ -101,6 +103,7 @@ def _forget_other_templates(keep: tuple[int, ...] = ()) -> None:
             with contextlib.suppress(OSError):
                 os.close(fd)
     _parent_ends.clear()
+    _live.clear()  # the owner's templates are not this process's to end
 
 
 def run_pristine(work: Callable[[], bytes]) -> bytes:
@@ -170,6 +173,7 @@ class Template:
                 finally:
                     os._exit(status)
             _parent_ends.update((self._jobs, self._results, self._status))
+            _live.add(self)
         for fd in (job_read, result_write, status_write):
             os.close(fd)
         self.alive = True
@@ -233,6 +237,7 @@ class Template:
             return
         self.alive = False
         self.abort()
+        _live.discard(self)
         with _parent_ends_lock:
             for fd in (self._results, self._status):
                 _parent_ends.discard(fd)
@@ -243,9 +248,20 @@ class Template:
         threading.Thread(target=_reap, args=(self.pid,), daemon=True).start()
 
 
-def _reap(pid: int) -> None:
+@atexit.register
+def _end_all() -> None:
+    """Templates never outlive their owner: each ends (its child at work stops at its
+    next check), waited for here, so none is left running when the owner has exited."""
+    ending = list(_live)
+    for template in ending:
+        template.close()
+    for template in ending:
+        _reap(template.pid, tries=200)
+
+
+def _reap(pid: int, tries: int = 500) -> None:
     """Wait for an ended template (killing it if it lingers)."""
-    for _ in range(500):
+    for _ in range(tries):
         with contextlib.suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 time.sleep(0.01)
