@@ -1,11 +1,12 @@
 """Rendering paragraphs to verified WAV files with word and sentence timings.
 
 ``ParagraphRenderer`` is what the terminal UI and ``reader render`` call. It looks every
-paragraph up in the content-addressed cache first; the misses are synthesised in ``jobs``
-worker processes (eSpeak keeps process-wide state and initialises once per process, so
-processes are the unit of parallelism; see ``reader.narration.worker``), or, for engines
-without such state, partly on a thread of the caller (safe from a Textual worker thread: no
-signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``).
+paragraph up in the content-addressed cache first; the misses are synthesised ``jobs`` at a
+time: for eSpeak, which keeps process-wide state, each in a fresh child of one of ``jobs``
+templates forked from this process (``reader.narration.pristinepool``); for engines without
+such state, in worker processes and partly on a thread of the caller (safe from a Textual
+worker thread: no signals, no stdout; see ``reader.narration.worker``). Any registered
+engine speaks (the voice names it, ``engine:id``).
 Nothing counts until it is read back from the cache and checked: the audio is non-empty, its
 length equals the samples synthesised, and every word has a timing, in order, inside the
 audio.

@@ -1,6 +1,9 @@
 """Synthesis worker processes: ``python -m reader.narration.worker``.
 
-eSpeak initialises once per process, so parallel synthesis needs processes. They are plain
+Engines without process-wide state (Piper) speak here, and eSpeak when the renderer is
+asked for worker processes (``in_process=False``); by default eSpeak speaks in pristine
+children of templates forked from the caller (``reader.narration.pristinepool``), which
+start no interpreter. Parallel synthesis needs processes. They are plain
 child processes speaking JSON lines over pipes rather than ``multiprocessing`` ones: those
 re-import the caller's ``__main__`` module (a UI, a test runner, a script without a main
 guard) in every child, which is slow at best and re-runs the program at worst.
@@ -11,10 +14,11 @@ id, or null: a worker speaks with any registered engine); reply: ``{"key", "samp
 ``{"key", "error"}``.
 A worker stops at the end of its input, so it never outlives its parent's pipe.
 
-Start-up is hidden behind the caller's own work: ``prestart(voice, count)`` starts workers
-as soon as a command knows it will narrate (before the document is parsed), each worker
-loads its engine and voice (``python -m reader.narration.worker VOICE``) before its first
-request, and the next ``WorkerPool`` adopts them instead of starting its own.
+Start-up is hidden behind the caller's own work: ``prestart(settings, count)`` starts
+synthesisers as soon as a command knows it will narrate (before the document is parsed):
+templates for eSpeak, else workers that each load their engine and voice (``python -m
+reader.narration.worker VOICE``) before their first request; the next pool adopts them
+instead of starting its own.
 """
 
 from __future__ import annotations
