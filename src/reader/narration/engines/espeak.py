@@ -226,8 +226,17 @@ class _State:
         return template
 
     def synthesise(self, data: bytes) -> bytes:
-        """Speak ``data`` (UTF-8) as configured; the audio and marks packed for
-        ``unpack``. Runs in a child of a pristine template only (see ``pristine``)."""
+        """``speak`` packed for ``unpack`` (what a template's child sends back)."""
+        result = self.speak(data)
+        marks = array("q")
+        for mark in result.marks:
+            marks.extend((mark.kind == "word", mark.char_start, mark.char_length, mark.sample))
+        header = array("q", [result.sample_rate, len(result.marks)]).tobytes()
+        return header + marks.tobytes() + result.pcm
+
+    def speak(self, data: bytes) -> SynthesisResult:
+        """Speak ``data`` (UTF-8) as configured. Runs in a child of a pristine template
+        only (see ``pristine``)."""
         espeak = self.binding
         self._pcm, self._marks, self.stopped = [], [], False
         # CHARS_UTF8 makes text_position count code points (verified by a test on accented
@@ -239,11 +248,7 @@ class _State:
             raise ReaderError("the synthesis was abandoned", EXIT_FAILURE)
         if status != espeak.EE_OK:
             raise ReaderError(f"eSpeak NG refused the text (status {status})", EXIT_FAILURE)
-        marks = array("q")
-        for mark in self._marks:
-            marks.extend((mark.kind == "word", mark.char_start, mark.char_length, mark.sample))
-        header = array("q", [self.sample_rate, len(self._marks)]).tobytes()
-        return header + marks.tobytes() + b"".join(self._pcm)
+        return SynthesisResult(b"".join(self._pcm), self.sample_rate, tuple(self._marks))
 
 
 def unpack(data: bytes) -> SynthesisResult:
@@ -261,11 +266,17 @@ def unpack(data: bytes) -> SynthesisResult:
     return SynthesisResult(data[16 + 32 * count :], sample_rate, marks)
 
 
+_STATE = _State()
+
+
 class EspeakEngine:
     """eSpeak NG behind the engine port (:class:`~reader.narration.engines.port.SpeechEngine`)."""
 
     def __init__(self) -> None:
-        self._state = _State()
+        # One state per process, whatever the number of engine objects: the library has
+        # one callback and one voice, so a second state would leave the first one's
+        # children calling a freed callback.
+        self._state = _STATE
 
     @property
     def capabilities(self) -> EngineCapabilities:
@@ -327,7 +338,7 @@ class EspeakEngine:
         with state.lock:
             if state.ready == settings:  # a pristine child of a pool's template
                 state.ready = None  # one text per child: the next goes through a template
-                return unpack(state.synthesise(text.encode("utf-8")))
+                return state.speak(text.encode("utf-8"))
             template = state.template_for(settings)
             return unpack(template.run(text.encode("utf-8")))
 
