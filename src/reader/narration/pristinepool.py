@@ -21,6 +21,7 @@ import json
 import queue
 import signal
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import partial
 
@@ -29,6 +30,8 @@ from reader.narration.engines.pristine import Template
 from reader.narration.synthesis import NarrationSettings, engine_request, synthesise_into_cache
 
 Result = tuple[str, int | str]
+DEPTH = 2  # jobs per template: one at work, one queued behind it
+QUEUED_BYTES = 32_768  # a job queued behind another fits the job pipe's buffer with room
 
 _spares: list[PristinePool] = []
 _spares_lock = threading.Lock()
@@ -162,23 +165,72 @@ class PristinePool:
         stop: threading.Event,
         root: str,
     ) -> None:
-        """Keep template ``slot`` busy until the jobs run out (a template that ended is
-        replaced, so one killed child costs one paragraph, not the rest)."""
-        while not stop.is_set() and (job := todo.get()) is not None:
-            key, text = job
-            template = self._templates[slot]
-            if not template.alive:
-                template = self._templates[slot] = self._new()
-            message = json.dumps({"key": key, "text": text, "root": root}).encode()
-            try:
-                reply = json.loads(template.run(message))
-            except ReaderError as error:
-                done.put((key, str(error), False))
-                continue
-            if "samples" in reply:
-                done.put((key, int(reply["samples"]), False))
-            else:
-                done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
+        """Keep template ``slot`` busy until the jobs run out: one job at work and one
+        queued behind it, so the next child starts at once instead of waiting for this
+        thread (which may wait for the GIL while the caller checks and writes files). A
+        template that ended is replaced, so one killed child costs one paragraph."""
+        sent: deque[tuple[str, bytes]] = deque()  # submitted, in the order answered
+        waiting: tuple[str, bytes] | None = None  # taken from the queue, not submitted yet
+        exhausted = False
+        while not stop.is_set():
+            if waiting is None and not exhausted and len(sent) < DEPTH:
+                job = todo.get()
+                if job is None:
+                    exhausted = True
+                else:
+                    key, text = job
+                    message = json.dumps({"key": key, "text": text, "root": root}).encode()
+                    waiting = (key, message)
+            # A long text is not queued behind another: it waits for the one at work.
+            if waiting is not None and (not sent or len(waiting[1]) <= QUEUED_BYTES):
+                self._submit(slot, *waiting, sent, done)
+                waiting = None
+            elif sent:
+                self._answer(slot, sent, done)
+            elif exhausted and waiting is None:
+                return
+
+    def _submit(
+        self,
+        slot: int,
+        key: str,
+        message: bytes,
+        sent: deque[tuple[str, bytes]],
+        done: queue.SimpleQueue[tuple[str, int | str, bool]],
+    ) -> None:
+        template = self._templates[slot]
+        if not template.alive:
+            template = self._templates[slot] = self._new()
+        try:
+            template.submit(message)
+        except ReaderError as error:
+            done.put((key, str(error), False))
+            return
+        sent.append((key, message))
+
+    def _answer(
+        self,
+        slot: int,
+        sent: deque[tuple[str, bytes]],
+        done: queue.SimpleQueue[tuple[str, int | str, bool]],
+    ) -> None:
+        """Take the result of the oldest job sent."""
+        template = self._templates[slot]
+        key, _ = sent[0]
+        try:
+            reply = json.loads(template.result())
+        except ReaderError as error:
+            sent.popleft()
+            done.put((key, str(error), False))
+            if not template.alive:  # the job queued behind this one goes to a new one
+                for queued_key, queued in [sent.popleft() for _ in range(len(sent))]:
+                    self._submit(slot, queued_key, queued, sent, done)
+            return
+        sent.popleft()
+        if "samples" in reply:
+            done.put((key, int(reply["samples"]), False))
+        else:
+            done.put((key, str(reply["error"]), bool(reply.get("fatal"))))
 
     def close(self) -> None:
         """End the templates (and their waiting children)."""

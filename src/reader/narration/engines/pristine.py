@@ -34,6 +34,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from typing import Any
 
 from reader.errors import EXIT_FAILURE, ReaderError
 
@@ -181,19 +182,36 @@ class Template:
     def run(self, job: bytes) -> bytes:
         """The bytes ``work(job)`` returned in a fresh child; ``ReaderError`` with its
         failure (or with the template's, when ``prepare`` failed)."""
+        self.submit(job)
+        return self.result()
+
+    def submit(self, job: bytes) -> None:
+        """Queue ``job``: the next child takes it as soon as the one before has ended,
+        without waiting for this process (``result`` gives the results in order). Queue
+        one job ahead at most, and only small ones (results share no pipe space)."""
+        self._guarded(self._submit, job)
+
+    def result(self) -> bytes:
+        """The result of the oldest job submitted and not yet answered."""
+        data: bytes = self._guarded(self._result)
+        return data
+
+    def _guarded(self, action: Callable[..., Any], *args: Any) -> Any:
         if not self.alive:
             raise ReaderError("the synthesis process has ended", EXIT_FAILURE)
         try:
-            return self._run(job)
+            return action(*args)
         except OSError as error:  # aborted, or a pipe broke: the template is done for
             self.close()
             raise ReaderError(f"the synthesis process ended ({error})", EXIT_FAILURE) from None
 
-    def _run(self, job: bytes) -> bytes:
+    def _submit(self, job: bytes) -> None:
         try:
             _write_all(self._jobs, len(job).to_bytes(8, "little") + job)
         except BrokenPipeError:
             self._failed()
+
+    def _result(self) -> bytes:
         poller = select.poll()
         poller.register(self._results, select.POLLIN)
         poller.register(self._status, select.POLLIN)
@@ -250,18 +268,21 @@ class Template:
 
 @atexit.register
 def _end_all() -> None:
-    """Templates never outlive their owner: each ends (its child at work stops at its
-    next check), waited for here, so none is left running when the owner has exited."""
+    """Templates never outlive their owner: each is ended and reaped here (a child at
+    work stops at its next check, a waiting one at the end of its job pipe)."""
     ending = list(_live)
     for template in ending:
         template.close()
+        with contextlib.suppress(OSError):
+            os.kill(template.pid, signal.SIGKILL)
     for template in ending:
-        _reap(template.pid, tries=200)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(template.pid, 0)
 
 
-def _reap(pid: int, tries: int = 500) -> None:
+def _reap(pid: int) -> None:
     """Wait for an ended template (killing it if it lingers)."""
-    for _ in range(tries):
+    for _ in range(500):
         with contextlib.suppress(ChildProcessError):
             if os.waitpid(pid, os.WNOHANG)[0] == 0:
                 time.sleep(0.01)
