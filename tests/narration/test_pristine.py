@@ -3,6 +3,7 @@ output depends on the job alone; failures come back as one line (issue 8, render
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 
 from reader.document import Document
 from reader.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReaderError
-from reader.narration import worker
+from reader.narration import pristinepool, worker
 from reader.narration.engines import espeak
 from reader.narration.engines.port import SpeechRequest
 from reader.narration.engines.pristine import Template, abandoned
@@ -192,3 +193,30 @@ def _descendants(pid: int) -> set[int]:
                     found.add(int(entry.name))
         parents = found | {pid}
     return found
+
+
+def test_a_killed_child_costs_its_paragraph_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def work(settings: NarrationSettings, job: bytes) -> bytes:
+        text = json.loads(job)["text"]
+        if text == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return json.dumps({"samples": len(text)}).encode()
+
+    monkeypatch.setattr(pristinepool, "_prepare", lambda settings: None)
+    monkeypatch.setattr(pristinepool, "_work", work)
+    settings = NarrationSettings()
+    pool = pristinepool.PristinePool(settings, 1)
+    jobs = [("a", "one"), ("b", "die"), ("c", "three"), ("d", "four!")]
+    try:
+        results = dict(pool.run(jobs, settings.as_list(), str(tmp_path)))
+    finally:
+        pool.close()
+    # "c" was queued behind "b" in the template that ended: a new template spoke it.
+    assert results == {
+        "a": 3,
+        "b": "the synthesis process ended abnormally (status -9)",
+        "c": 5,
+        "d": 5,
+    }
