@@ -220,3 +220,15 @@ def test_a_killed_child_costs_its_paragraph_only(
         "c": 5,
         "d": 5,
     }
+
+
+def test_prestarted_templates_are_adopted_by_the_renderer(speech: Document, tmp_path: Path) -> None:
+    # A voice alone (as the UI gives it) means the default rate, pitch and volume.
+    worker.prestart("espeak:en", 2)
+    assert [pool.settings for pool in pristinepool._spares] == [NarrationSettings("espeak:en")]
+    prestarted = pristinepool._spares[0]
+    with ParagraphRenderer(NarrationSettings("espeak:en"), tmp_path, jobs=2) as renderer:
+        renderer.render_many(speech.paragraphs[:2])
+        assert renderer._pool is prestarted
+    assert not pristinepool._spares
+    assert not worker._everyone

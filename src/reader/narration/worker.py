@@ -123,13 +123,21 @@ def _spawn(voice: str | None) -> subprocess.Popen[str]:
     return worker
 
 
-def prestart(settings: NarrationSettings, count: int) -> None:
-    """Start ``count`` synthesisers for ``settings`` now; the next pool for them adopts
-    them. Unadopted ones end with this process (their input closes). Engines that keep
-    process-wide state (eSpeak) get pristine templates forked from this process
-    (``reader.narration.pristinepool``), others worker processes."""
+def prestart(settings: NarrationSettings | str | None, count: int) -> None:
+    """Start ``count`` synthesisers for ``settings`` (or a voice, with the default rate,
+    pitch and volume) now; the next pool for them adopts them. Unadopted ones end with
+    this process (their input closes). Engines that keep process-wide state (eSpeak) get
+    pristine templates forked from this process (``reader.narration.pristinepool``),
+    others worker processes."""
+    from reader.errors import ReaderError
     from reader.narration import pristinepool
+    from reader.narration.synthesis import NarrationSettings
 
+    if not isinstance(settings, NarrationSettings):
+        try:
+            settings = NarrationSettings(settings)
+        except ReaderError:
+            return  # an unknown engine: the renderer says so, in one line
     if pristinepool.supports(settings):
         pristinepool.prestart(settings, count)
         return
