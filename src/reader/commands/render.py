@@ -219,8 +219,8 @@ def run_render(args: argparse.Namespace) -> int:
 
     address = cluster_address(args.cluster)
     if address is None:
-        # Worker processes start (and load the voice) while this one parses the document.
-        prestart(args.voice, args.jobs)
+        # Synthesisers start (and load the voice) while this one parses the document.
+        prestart(_settings(args), args.jobs)
     else:
         connect_early(address, args.voice)  # Dask loads and connects meanwhile, likewise
 
@@ -234,7 +234,7 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from reader.narration.renderer import NarrationSettings
+    from reader.narration.synthesis import NarrationSettings
 
     return NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
 
