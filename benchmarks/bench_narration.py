@@ -89,7 +89,9 @@ def _whole_process(work: Path, text: Path) -> tuple[float, float, float, float]:
     ours_cpu, espeak_cpu = float("inf"), float("inf")
     for run in range(REPEATS):
         out, cache = work / f"process-{run}", work / f"process-cache-{run}"
+        # The paragraphs alone, as espeak-ng speaks them: no spoken credits or headings.
         command = [*READER, "render", str(SPEECH), "--format", "wav", "-o", str(out), "--quiet"]
+        command += ["--no-credits", "--no-headings"]
         cpu = _children_cpu()
         start = time.perf_counter()
         subprocess.run(command, check=True, env=_env(cache), stdout=subprocess.DEVNULL)
@@ -134,6 +136,8 @@ class Renders:
             settings=self.settings,
             jobs=jobs,
             cache_dir=cache,
+            credits=False,  # the paragraphs alone, as the espeak-ng baseline speaks them
+            headings=False,
         )
         start = time.perf_counter()
         self.pipeline.render_document(request)
