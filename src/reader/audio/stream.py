@@ -138,7 +138,7 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
         "ffmpeg",
         ["-y", *raw, *arguments],
         what,
-        partial(_stream_pcm, parts),
+        partial(stream_pcm, parts),
         timeout=seconds,
         hint=WAV_HINT,
     )
@@ -146,7 +146,7 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
         ffmpeg_failed(stderr, code, what)
 
 
-def _stream_pcm(parts: Parts, sink: IO[bytes]) -> None:
+def stream_pcm(parts: Parts, sink: IO[bytes]) -> None:
     """Write the parts' samples (and silences) to ``sink``, a block at a time."""
     for wav_path, silence in parts:
         if wav_path is None:

@@ -130,6 +130,7 @@ def add_narration_commands(
         help="worker processes (default: the number of cores)",
     )  # fmt: skip
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
+    _add_output_options(render)
     handlers["render"] = run_render
 
     voices = commands.add_parser("voices", help="list the installed voices of every engine")
@@ -138,6 +139,37 @@ def add_narration_commands(
         "--engine", metavar="NAME", help="only this engine's voices (espeak, piper)"
     )
     handlers["voices"] = run_voices
+
+
+# --- Loudness and delivery (issue 12 items 7 and 10) ---------------------------------------
+
+
+def _add_output_options(render: argparse.ArgumentParser) -> None:
+    """``--loudness``: how the narration's level is set (see reader.audio.loudness)."""
+    from reader.audio.loudness import DEFAULT_LOUDNESS, LOUDNESS_CHOICES
+
+    render.add_argument(
+        "--loudness", choices=LOUDNESS_CHOICES, default=DEFAULT_LOUDNESS,
+        help="level of the narration, measured (EBU R128) and set with one gain for the "
+        "whole document and a true-peak limiter: speech -18 LUFS, podcast -16 LUFS (both "
+        "true peak at most -1.5 dBTP), acx (RMS -20 dB, peaks at most -3 dB, room tone at "
+        "head and tail), off (the engine's level; --volume applies only then) "
+        "(default speech)",
+    )  # fmt: skip
+
+
+def _engine_volume(args: argparse.Namespace) -> float:
+    """The engine's volume: ``--volume`` with ``--loudness off``; else 1.0 (the engine's
+    clean level, which never clips), since the preset sets the level."""
+    if args.loudness == "off":
+        return float(args.volume)
+    if args.volume != 1.0 and not args.quiet:
+        print(
+            f"reader: note: --volume is left out with --loudness {args.loudness}, which sets "
+            "the level; add --loudness off to use it",
+            file=sys.stderr,
+        )
+    return 1.0
 
 
 def run_voices(args: argparse.Namespace) -> int:
@@ -211,7 +243,7 @@ def run_render(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> Any:
     from reader.narration.renderer import NarrationSettings
 
-    return NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
+    return NarrationSettings(args.voice, args.rate, args.pitch, _engine_volume(args))
 
 
 def _render_one(args: argparse.Namespace) -> int:
@@ -249,6 +281,7 @@ def _render_one(args: argparse.Namespace) -> int:
         progress=_ProgressBar(not args.quiet),
         granularity=args.epub_granularity,
         cluster=cluster_address(args.cluster),
+        loudness=args.loudness,
     )
     summary = render_document(request)
     if not args.quiet:
@@ -294,6 +327,7 @@ def _render_many(
             progress=display.paragraphs_done,
             granularity=args.epub_granularity,
             cluster=cluster,
+            loudness=args.loudness,
         )
 
     outcomes = render_documents(items, load_one, request_for, display)

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from reader.atomic import atomic_path, clone_or_copy, remove_leftovers
 from reader.audio.formats import CODECS, WAV_HINT, require
+from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement, Preset
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.cache import write_chunks, write_text
 from reader.narration.fulllength import Assembly, assemble, redo_sets
 from reader.narration.manifest import Manifest, input_digest
+from reader.narration.mastering import master, measure_timeline
 from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
 from reader.narration.pronunciations import Dictionary, load_dictionary
 from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
@@ -39,6 +41,7 @@ from reader.narration.syncformats import (
     m3u8,
     paragraph_json,
     srt,
+    target_gaps,
     webvtt,
 )
 from reader.narration.timing import RenderedParagraph
@@ -62,6 +65,7 @@ class RenderRequest:
     granularity: str = "sentence"  # what a book format highlights: sentence or word
     chapter_minutes: float = 10.0  # chapter length when the document has no sections
     cluster: str | None = None  # a Dask scheduler address to synthesise on
+    loudness: str = DEFAULT_LOUDNESS  # a preset of reader.audio.loudness, or "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
         ) as renderer:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
+            settings.append(request.loudness)
             if books:
                 settings.append(request.granularity)
             digest = input_digest(document, paragraphs, keys, settings)
@@ -195,6 +200,11 @@ def render_document(request: RenderRequest) -> RenderSummary:
         if len(written_paragraphs) != len(clips):
             raise ReaderError("not every paragraph was written", EXIT_FAILURE)
         rate = clips[0].sample_rate
+        preset = PRESETS.get(request.loudness)
+        if preset is not None:
+            clips, keys = _master(
+                request, paragraphs=paragraphs, stems=stems, clips=clips, keys=keys, preset=preset
+            )
         stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
         full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
         job = Assembly(
@@ -213,9 +223,16 @@ def render_document(request: RenderRequest) -> RenderSummary:
         )
         audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
         sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
-        sync_task = partial(
+        write_sync = partial(
             _write_sync_files, folder, base, audio, encoded[0] if encoded else "wav"
         )
+        measured: list[Measurement] = []
+
+        def sync_task(timeline: Timeline) -> None:
+            # The loudness of the full-length audio is measured while it is encoded.
+            write_sync(timeline)
+            measured.append(measure_timeline(timeline, folder))
+
         timeline = assemble(job, partial(_guard, folder=folder), sync_task)
         written = [f"{base}.{fmt}" for fmt in full_formats]
         for name in books:
@@ -235,7 +252,32 @@ def render_document(request: RenderRequest) -> RenderSummary:
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
+    line += f"; loudness {measured[0].describe(preset)}" if measured else ""
     return RenderSummary(line, len(clips), timeline.sample_count / rate, synthesised)
+
+
+def _master(
+    request: RenderRequest,
+    *,
+    paragraphs: Sequence[Paragraph],
+    stems: Sequence[str],
+    clips: Sequence[RenderedParagraph],
+    keys: Sequence[str],
+    preset: Preset,
+) -> tuple[list[RenderedParagraph], list[str]]:
+    """Master the paragraph WAVs in the folder to ``preset`` (see ``mastering``); returns
+    the mastered clips and the paragraph keys marked with the gain (a changed gain makes
+    every encoded copy stale)."""
+    folder = request.out_dir
+    rate = clips[0].sample_rate
+    gaps = target_gaps(request.document, paragraphs, rate * request.gap_ms // 1000)
+    outputs = [folder / f"{stem}.wav" for stem in stems]
+    mastered = master(clips, outputs, gaps, preset, request.jobs)
+    for position in mastered.reshaped:  # room tone moved their sync maps
+        stem = stems[position]
+        item = Placed(paragraphs[position], mastered.clips[position], 0, stem)
+        write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
+    return mastered.clips, [f"{key}:{mastered.tag}" for key in keys]
 
 
 def document_dictionary(document: Document) -> Dictionary:
