@@ -36,6 +36,8 @@ SILENCE_THRESHOLD = 32
 # many passes, until the level is within TOLERANCE_DB of the target.
 ROUNDS = 4
 TOLERANCE_DB = 0.05
+# An edit that moves the document's level less than this keeps the last render's gain.
+STICKY_DB = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +58,15 @@ def master(
     outputs: Sequence[Path],
     gaps: Sequence[int],
     preset: Preset,
+    *,
     jobs: int,
+    previous: str = "",
 ) -> Mastered:
     """Measure ``clips`` (laid out with ``gaps`` after each, as in the full-length audio),
-    and write each mastered into the matching path of ``outputs``."""
+    and write each mastered into the matching path of ``outputs``. ``previous`` is the
+    tag of the last render into the folder: when the document's level has hardly changed
+    (an edited paragraph), its gain is kept, so the other paragraphs come out the same and
+    their encoded copies need not be made again."""
     rate = clips[0].sample_rate
     head, tail = round(preset.head * rate), round(preset.tail * rate)
     parts: list[tuple[Path | None, int]] = [(None, head)]
@@ -67,7 +74,12 @@ def master(
         parts += [(clip.wav_path, 0), (None, gap)]
     parts.append((None, tail))
     # The sample peak is enough here: the limiter finds the true peaks itself.
-    gain = gain_db(preset, measure(parts, rate, true_peak=False))
+    first = gain_db(preset, measure(parts, rate, true_peak=False))
+    kept = _kept_gain(previous, preset, first)
+    if kept is not None:
+        first, gain = kept  # the tag stays the same too: the copies are still good
+    else:
+        gain = first
     ceiling = limiter_ceiling(preset)
     last = len(clips) - 1
     linear = 1.0
@@ -88,8 +100,8 @@ def master(
         linear = float(10 ** (gain / 20))
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             done = list(pool.map(one, range(len(clips))))
-        if not any(hit for _, hit in done):
-            break  # a plain gain: the level is the target
+        if kept is not None or not any(hit for _, hit in done):
+            break  # a plain gain (the level is the target), or the last render's
         # The limiter took some loudness off the peaks: measure what it left, and make
         # up the difference (the limiter then works harder on the same peaks).
         laid = [
@@ -104,8 +116,21 @@ def master(
         gain = _next_gain(tried)
     mastered = [clip for clip, _ in done]
     reshaped = sorted({0, last})
-    tag = f"{preset.name}:{gain:+.6f}"
+    tag = f"{preset.name}:{first:+.3f}:{gain:+.6f}"
     return Mastered(mastered, reshaped, gain, sum(hit for _, hit in done), tag)
+
+
+def _kept_gain(previous: str, preset: Preset, first: float) -> tuple[float, float] | None:
+    """What the last render (``previous``, a tag) measured and the gain it chose, if it
+    used ``preset`` and the document measured within ``STICKY_DB`` of what it does now."""
+    fields = previous.split(":")
+    if len(fields) != 3 or fields[0] != preset.name:
+        return None
+    try:
+        old_first, old_gain = float(fields[1]), float(fields[2])
+    except ValueError:
+        return None
+    return (old_first, old_gain) if abs(old_first - first) <= STICKY_DB + 1e-9 else None
 
 
 def _next_gain(tried: list[tuple[float, float]]) -> float:

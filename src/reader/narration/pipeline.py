@@ -203,7 +203,13 @@ def render_document(request: RenderRequest) -> RenderSummary:
         preset = PRESETS.get(request.loudness)
         if preset is not None:
             clips, keys = _master(
-                request, paragraphs=paragraphs, stems=stems, clips=clips, keys=keys, preset=preset
+                request,
+                paragraphs=paragraphs,
+                stems=stems,
+                clips=clips,
+                keys=keys,
+                preset=preset,
+                old_keys=list(old.stems.values()),
             )
         stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
         full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
@@ -264,6 +270,7 @@ def _master(
     clips: Sequence[RenderedParagraph],
     keys: Sequence[str],
     preset: Preset,
+    old_keys: Sequence[str],
 ) -> tuple[list[RenderedParagraph], list[str]]:
     """Master the paragraph WAVs in the folder to ``preset`` (see ``mastering``); returns
     the mastered clips and the paragraph keys marked with the gain (a changed gain makes
@@ -272,7 +279,8 @@ def _master(
     rate = clips[0].sample_rate
     gaps = target_gaps(request.document, paragraphs, rate * request.gap_ms // 1000)
     outputs = [folder / f"{stem}.wav" for stem in stems]
-    mastered = master(clips, outputs, gaps, preset, request.jobs)
+    previous = next(iter(old_keys), "").partition(":")[2]
+    mastered = master(clips, outputs, gaps, preset, jobs=request.jobs, previous=previous)
     for position in mastered.reshaped:  # room tone moved their sync maps
         stem = stems[position]
         item = Placed(paragraphs[position], mastered.clips[position], 0, stem)
