@@ -47,8 +47,15 @@ KINDS: dict[str, AudioKind] = {
         ("-c:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", "7"),
         "mp3",
     ),
+    # The Ogg muxer draws a random stream serial number for every file unless asked to be
+    # bit-exact (then the serial is the stream's index): two renders give the same bytes.
     "ogg": AudioKind(
-        ".ogg", "audio/ogg", "vorbis", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), "ogg"
+        ".ogg",
+        "audio/ogg",
+        "vorbis",
+        "ogg",
+        ("-c:a", "libvorbis", "-q:a", "3", "-fflags", "+bitexact"),
+        "ogg",
     ),
     # ffmpeg's AAC "twoloop" coder is four to six times slower than "fast" for no audible
     # gain in speech at this rate.

@@ -96,10 +96,12 @@ def encode_mp3_chunks_task(
     metadata: str,
     workdir: Path,
     samples: int,
+    workers: int = 0,
 ) -> Callable[[], None]:
     """A job that encodes the full-length MP3 as ``chunks`` on parallel encoders (the
     parts of each, and how many of its frames to keep: see ``mp3join.join_chunks``), joins
-    their frames and adds tags, chapters and the gapless fields of one encode."""
+    their frames and adds tags, chapters and the gapless fields of one encode; ``workers``
+    encoders at a time (0: all at once)."""
     meta_path = _metadata_file(workdir, "mp3", metadata)
 
     def encode(index: int, parts: Parts) -> None:
@@ -113,7 +115,8 @@ def encode_mp3_chunks_task(
 
     def job() -> None:
         run_parallel(
-            [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)], len(chunks)
+            [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)],
+            workers or len(chunks),
         )
         with atomic_path(out) as temp:
             mp3join.join_chunks(

@@ -78,7 +78,7 @@ def assemble(
             if len(chunks) > 1:
                 encode = encode_mp3_chunks_task(
                     chunks, rate, full, metadata=metadata, workdir=workdir,
-                    samples=timeline.sample_count,
+                    samples=timeline.sample_count, workers=job.jobs,
                 )  # fmt: skip
             else:
                 encode = encode_full_task(
@@ -133,17 +133,24 @@ def _encode_then_cut(
 MIN_SPLIT_GAP = 4096
 
 
+# The full-length MP3 is encoded in chunks of about this many seconds, however many jobs
+# encode them: the chunks (and so the bytes) do not depend on --jobs (issue 12 item 5).
+CHUNK_SECONDS = 120
+MAX_CHUNKS = 64
+
+
 def _mp3_chunks(job: Assembly, timeline: Timeline) -> list[tuple[Parts, int]]:
-    """Split the full-length MP3 into one chunk per job, at pauses nearest the even
-    split points: each chunk's parts and how many frames of it to keep."""
+    """Split the full-length MP3 into chunks of about ``CHUNK_SECONDS``, at pauses
+    nearest the even split points: each chunk's parts and how many frames of it to keep."""
     total = timeline.sample_count
+    pieces = max(1, min(MAX_CHUNKS, round(total / (CHUNK_SECONDS * timeline.sample_rate))))
     starts = [
         item.offset
         for item, gap_before in zip(timeline.placed[1:], timeline.gaps, strict=False)
         if gap_before >= MIN_SPLIT_GAP
     ]
     bounds = sorted(
-        {min(starts, key=lambda s: abs(s - total * j // job.jobs)) for j in range(1, job.jobs)}
+        {min(starts, key=lambda s: abs(s - total * j // pieces)) for j in range(1, pieces)}
         if starts
         else set()
     )

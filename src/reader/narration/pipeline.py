@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -201,7 +202,9 @@ def render_document(request: RenderRequest) -> RenderSummary:
             raise ReaderError("not every paragraph was written", EXIT_FAILURE)
         rate = clips[0].sample_rate
         preset = PRESETS.get(request.loudness)
-        if preset is not None:
+        # WAV alone needs no ffmpeg; then the level is left as the engine made it.
+        measurable = shutil.which("ffmpeg") is not None
+        if preset is not None and measurable:
             clips, keys = _master(
                 request,
                 paragraphs=paragraphs,
@@ -237,7 +240,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
         def sync_task(timeline: Timeline) -> None:
             # The loudness of the full-length audio is measured while it is encoded.
             write_sync(timeline)
-            measured.append(measure_timeline(timeline, folder))
+            if measurable:
+                measured.append(measure_timeline(timeline, folder))
 
         timeline = assemble(job, partial(_guard, folder=folder), sync_task)
         written = [f"{base}.{fmt}" for fmt in full_formats]
@@ -259,6 +263,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
     line += f"; loudness {measured[0].describe(preset)}" if measured else ""
+    if preset is not None and not measurable:
+        line += "; loudness left as spoken (ffmpeg, which measures it, is not installed)"
     return RenderSummary(line, len(clips), timeline.sample_count / rate, synthesised)
 
 
