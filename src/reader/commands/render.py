@@ -156,6 +156,22 @@ def _add_output_options(render: argparse.ArgumentParser) -> None:
         "head and tail), off (the engine's level; --volume applies only then) "
         "(default speech)",
     )  # fmt: skip
+    render.add_argument(
+        "--cover", metavar="FILE", type=Path,
+        help="cover art (PNG or JPEG) for the MP3, M4B and OGG files; default the EPUB's "
+        "own cover when reading an EPUB, else a title card with the title and author; "
+        "written beside them as cover.jpg/cover.png",
+    )  # fmt: skip
+
+
+def _checked_cover(args: argparse.Namespace) -> Path | None:
+    """``--cover``, refused in one line unless it is a real PNG or JPEG."""
+    if args.cover is None:
+        return None
+    from reader.audio.cover import read_cover
+
+    read_cover(args.cover)
+    return Path(args.cover)
 
 
 def _engine_volume(args: argparse.Namespace) -> float:
@@ -282,6 +298,7 @@ def _render_one(args: argparse.Namespace) -> int:
         granularity=args.epub_granularity,
         cluster=cluster_address(args.cluster),
         loudness=args.loudness,
+        cover=_checked_cover(args),
     )
     summary = render_document(request)
     if not args.quiet:
@@ -304,6 +321,7 @@ def _render_many(
         raise ReaderError("--paragraphs takes one document; render a batch whole")
     formats = parse_formats(args.format)
     settings = _settings(args)
+    cover = _checked_cover(args)
     cluster = cluster_address(args.cluster)
     items = plan(paths, Path(args.output) if args.output else Path("audio"))
     display = BatchDisplay(items, enabled=not args.quiet)
@@ -328,6 +346,7 @@ def _render_many(
             granularity=args.epub_granularity,
             cluster=cluster,
             loudness=args.loudness,
+            cover=cover,
         )
 
     outcomes = render_documents(items, load_one, request_for, display)

@@ -12,7 +12,7 @@ Units: samples at the paragraphs' sample rate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -22,7 +22,13 @@ from reader.audio import mp3join
 from reader.audio.encode import encode_tasks, run_parallel
 from reader.audio.formats import TOLERANCE_MS, WAV_HINT
 from reader.audio.probe import probe
-from reader.audio.stream import Parts, encode_full_task, encode_mp3_chunks_task, write_full_wav
+from reader.audio.stream import (
+    Delivery,
+    Parts,
+    encode_full_task,
+    encode_mp3_chunks_task,
+    write_full_wav,
+)
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.chapters import DEFAULT_MINUTES
@@ -47,6 +53,7 @@ class Assembly:
     redo: dict[str, set[str]]  # per copy format, the stems whose copy must be encoded
     jobs: int
     chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
+    delivery: Delivery = field(default_factory=Delivery)  # tags and cover art
 
 
 def assemble(
@@ -78,12 +85,12 @@ def assemble(
             if len(chunks) > 1:
                 encode = encode_mp3_chunks_task(
                     chunks, rate, full, metadata=metadata, workdir=workdir,
-                    samples=timeline.sample_count, workers=job.jobs,
+                    samples=timeline.sample_count, workers=job.jobs, delivery=job.delivery,
                 )  # fmt: skip
             else:
                 encode = encode_full_task(
                     parts, rate, full, "mp3", metadata=metadata, workdir=workdir,
-                    options=NO_RESERVOIR,
+                    options=NO_RESERVOIR, delivery=job.delivery,
                 )  # fmt: skip
             cuts = [
                 (
@@ -103,7 +110,15 @@ def assemble(
                 # OGG takes its chapters as Vorbis comments (see chapters.vorbis_comments).
                 meta = ffmetadata(timeline, vorbis=fmt == "ogg")
                 tasks.append(
-                    encode_full_task(parts, rate, out, fmt, metadata=meta, workdir=workdir)
+                    encode_full_task(
+                        parts,
+                        rate,
+                        out,
+                        fmt,
+                        metadata=meta,
+                        workdir=workdir,
+                        delivery=job.delivery,
+                    )
                 )
         tasks.append(partial(with_timeline, timeline))
         for fmt in job.copies:

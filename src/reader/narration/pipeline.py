@@ -22,8 +22,10 @@ from functools import partial
 from pathlib import Path
 
 from reader.atomic import atomic_path, clone_or_copy, remove_leftovers
+from reader.audio.cover import choose_cover
 from reader.audio.formats import CODECS, WAV_HINT, require
 from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement, Preset
+from reader.audio.stream import Delivery
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.cache import write_chunks, write_text
@@ -41,6 +43,7 @@ from reader.narration.syncformats import (
     lrc,
     m3u8,
     paragraph_json,
+    speaker,
     srt,
     target_gaps,
     webvtt,
@@ -67,6 +70,7 @@ class RenderRequest:
     chapter_minutes: float = 10.0  # chapter length when the document has no sections
     cluster: str | None = None  # a Dask scheduler address to synthesise on
     loudness: str = DEFAULT_LOUDNESS  # a preset of reader.audio.loudness, or "off"
+    cover: Path | None = None  # --cover: a PNG or JPEG for the full-length files
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +174,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
         ) as renderer:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
-            settings.append(request.loudness)
+            settings += [request.loudness, str(request.cover or ""), TAGS_FORMAT]
+            narrator = renderer.voice
             if books:
                 settings.append(request.granularity)
             digest = input_digest(document, paragraphs, keys, settings)
@@ -229,6 +234,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
             redo=redo_sets(copies, stems, stale, old, folder),
             jobs=request.jobs,
             chapter_minutes=request.chapter_minutes,
+            delivery=_delivery(request, narrator, [f for f in full_formats if f != "wav"]),
         )
         audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
         sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
@@ -251,6 +257,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
             written.append(BOOK_FORMATS[name](book).name)
         names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
         names += [*written, *sync_names]
+        if job.delivery.cover is not None:
+            names.append(job.delivery.cover.name)
         _guard(
             partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
             folder=folder,
@@ -292,6 +300,33 @@ def _master(
         item = Placed(paragraphs[position], mastered.clips[position], 0, stem)
         write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
     return mastered.clips, [f"{key}:{mastered.tag}" for key in keys]
+
+
+# Bumped when the tags or cover art change, so folders are encoded again.
+TAGS_FORMAT = "tags-1"
+
+
+def _delivery(request: RenderRequest, narrator: str, encoded: Sequence[str]) -> Delivery:
+    """The audiobook tags and the cover (written into the folder as ``cover.jpg`` or
+    ``cover.png``) for the encoded full-length files."""
+    document = request.document
+    author = speaker(document)
+    meta = document.metadata
+    description = meta.note or dict(meta.extra).get("description", "")
+    if not description:
+        description = f"{document.title}, narrated by {narrator}."
+    tags = (
+        ("album_artist", author),
+        ("genre", "Audiobook"),
+        ("composer", narrator),  # where audiobook players look for the narrator
+        ("narrator", narrator),
+        ("description", description),
+    )
+    if not encoded:
+        return Delivery(tags)
+    source = Path(document.path) if document.path else None
+    cover = choose_cover(source, request.cover, document.title, author, request.out_dir)
+    return Delivery(tags, m4b_tags=(("media_type", "2"),), cover=cover)
 
 
 def document_dictionary(document: Document) -> Dictionary:
