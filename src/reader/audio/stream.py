@@ -46,9 +46,15 @@ class Delivery:
             from reader.audio.cover import picture_block
 
             tags.append(("METADATA_BLOCK_PICTURE", picture_block(self.cover)))
-        header, _, rest = text.partition("\n")
-        lines = [f"{key}={_escape(value)}" for key, value in tags if value]
-        return "\n".join([header, *lines, rest]) if lines else text
+        if fmt == "ogg":
+            # ffmpeg writes the "comment" tag as Vorbis DESCRIPTION, over "description".
+            tags = [("comment" if key == "description" else key, value) for key, value in tags]
+        lines = "".join(f"{key}={_escape(value)}\n" for key, value in tags if value)
+        # After the global tags already there (the later of two equal keys wins), before
+        # the first chapter.
+        at = text.find("[CHAPTER]")
+        at = len(text) if at < 0 else at
+        return text[:at] + lines + text[at:]
 
     def inputs(self, fmt: str, index: int) -> list[str]:
         """ffmpeg arguments that add the cover as input ``index`` and map it (MP3, M4B)."""
