@@ -168,3 +168,26 @@ def test_bad_cover_is_one_line(tmp_path: Path, content: bytes, message: str) -> 
         f"reader: error: {bad} {message}; give a PNG or JPEG"
     ]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.mp3"))
+
+
+def test_profiles(with_cover: Path, tmp_path: Path) -> None:
+    def stream(path: Path) -> dict[str, str]:
+        info = ffprobe(path)
+        audio: dict[str, str] = next(s for s in info["streams"] if s["codec_type"] == "audio")
+        return audio
+
+    standard = with_cover / "out"
+    assert stream(standard / "sessions-iacp-2018.mp3")["sample_rate"] == "22050"
+    assert stream(standard / "sessions-iacp-2018.mp3")["bit_rate"] == "48000"
+    high = tmp_path / "high"
+    result = run_reader(
+        "render", SPEECH, "--paragraphs", "1-2", "--format", "mp3,m4b", "--quiet",
+        "--profile", "high", "-o", str(high), cache=with_cover / "cache",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    for name in ("sessions-iacp-2018.mp3", "sessions-iacp-2018.m4b", "p001.mp3", "p002.m4b"):
+        assert stream(high / name)["sample_rate"] == "44100"
+    assert stream(high / "sessions-iacp-2018.mp3")["bit_rate"] == "128000"
+    assert stream(standard / "sessions-iacp-2018.m4b")["sample_rate"] == "22050"
+    aac = int(stream(high / "sessions-iacp-2018.m4b")["bit_rate"])
+    assert aac > 1.2 * int(stream(standard / "sessions-iacp-2018.m4b")["bit_rate"])

@@ -79,6 +79,19 @@ KINDS: dict[str, AudioKind] = {
     ),
 }
 
+# Delivery profiles (``reader render --profile``): what each changes in the codec options
+# (given after them: the later option wins). "standard" is the engine's 22.05 kHz as is.
+PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+    "standard": {},
+    "high": {
+        "mp3": ("-ar", "44100", "-b:a", "128k"),
+        "m4b": ("-ar", "44100", "-b:a", "64k"),
+        "aac": ("-ar", "44100", "-b:a", "64k"),
+        "ogg": ("-ar", "44100", "-q:a", "5"),
+    },
+}
+DEFAULT_PROFILE = "standard"
+
 CODECS: dict[str, list[str]] = {name: list(KINDS[name].options) for name in ("mp3", "ogg", "m4b")}
 """The render folder's encoded formats and their codec options (part of its manifest's
 digest, so a change of settings re-encodes)."""

@@ -22,7 +22,7 @@ from typing import IO
 from reader.atomic import atomic_path
 from reader.audio import mp3join
 from reader.audio.encode import ffmpeg_failed, run_parallel
-from reader.audio.formats import KINDS, WAV_HINT
+from reader.audio.formats import DEFAULT_PROFILE, KINDS, PROFILES, WAV_HINT
 from reader.audio.wavfile import WavWriter
 from reader.media import deadline, feed
 
@@ -38,6 +38,16 @@ class Delivery:
     tags: tuple[tuple[str, str], ...] = ()
     m4b_tags: tuple[tuple[str, str], ...] = ()
     cover: Path | None = None
+    profile: str = DEFAULT_PROFILE
+
+    def codec_options(self, fmt: str) -> tuple[str, ...]:
+        """The profile's codec options for ``fmt``, after the format's own."""
+        return PROFILES[self.profile].get(fmt, ())
+
+    @property
+    def resamples(self) -> bool:
+        """Whether the encoded files have another sample rate than the paragraphs."""
+        return bool(PROFILES[self.profile])
 
     def metadata(self, text: str, fmt: str) -> str:
         """FFMETADATA ``text`` with these tags added to its global section."""
@@ -131,7 +141,8 @@ def encode_full_task(
         with atomic_path(out) as temp:
             arguments = ["-i", str(meta_path), *delivery.inputs(fmt, 2), "-map", "0:a"]
             arguments += ["-map_metadata", "1", "-map_chapters", "1"]
-            arguments += [*kind.options, *options, "-f", kind.muxer]
+            arguments += [*kind.options, *delivery.codec_options(fmt), *options]
+            arguments += ["-f", kind.muxer]
             _encode_stream(parts, sample_rate, [*arguments, str(temp)], out.name)
 
     return job

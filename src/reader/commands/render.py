@@ -131,6 +131,7 @@ def add_narration_commands(
     )  # fmt: skip
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
     _add_output_options(render)
+    _add_profile_option(render)
     handlers["render"] = run_render
 
     voices = commands.add_parser("voices", help="list the installed voices of every engine")
@@ -161,6 +162,16 @@ def _add_output_options(render: argparse.ArgumentParser) -> None:
         help="cover art (PNG or JPEG) for the MP3, M4B and OGG files; default the EPUB's "
         "own cover when reading an EPUB, else a title card with the title and author; "
         "written beside them as cover.jpg/cover.png",
+    )  # fmt: skip
+
+
+def _add_profile_option(render: argparse.ArgumentParser) -> None:
+    from reader.audio.formats import DEFAULT_PROFILE, PROFILES
+
+    render.add_argument(
+        "--profile", choices=tuple(PROFILES), default=DEFAULT_PROFILE,
+        help="encoded audio: standard (the voice's 22.05 kHz; MP3 and AAC 48 kbit/s) or high "
+        "(44.1 kHz; MP3 128 kbit/s, AAC 64 kbit/s, Vorbis quality 5) (default standard)",
     )  # fmt: skip
 
 
@@ -299,6 +310,7 @@ def _render_one(args: argparse.Namespace) -> int:
         cluster=cluster_address(args.cluster),
         loudness=args.loudness,
         cover=_checked_cover(args),
+        profile=args.profile,
     )
     summary = render_document(request)
     if not args.quiet:
@@ -347,6 +359,7 @@ def _render_many(
             cluster=cluster,
             loudness=args.loudness,
             cover=cover,
+            profile=args.profile,
         )
 
     outcomes = render_documents(items, load_one, request_for, display)

@@ -66,7 +66,9 @@ def assemble(
     sync files) runs alongside the encoders."""
     rate = job.clips[0].sample_rate
     targets = target_gaps(job.document, job.paragraphs, job.gap)
+    # Paragraph MP3s are cut from the full one only at the paragraphs' own rate.
     cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    cut = cut and not job.delivery.resamples
     if cut:
         timeline = _framed_timeline(job, targets)
     else:
@@ -126,7 +128,8 @@ def assemble(
                 continue
             stems = [s for s in job.stems if s in job.redo[fmt]]
             pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
-            tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT)
+            extra = job.delivery.codec_options(fmt)
+            tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT, extra=extra)
         guard(partial(run_parallel, tasks, job.jobs))
     _check_durations(job, timeline)
     return timeline

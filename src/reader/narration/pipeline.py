@@ -23,7 +23,7 @@ from pathlib import Path
 
 from reader.atomic import atomic_path, clone_or_copy, remove_leftovers
 from reader.audio.cover import choose_cover
-from reader.audio.formats import CODECS, WAV_HINT, require
+from reader.audio.formats import CODECS, DEFAULT_PROFILE, WAV_HINT, require
 from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement, Preset
 from reader.audio.stream import Delivery
 from reader.document import Document, Paragraph
@@ -71,6 +71,7 @@ class RenderRequest:
     cluster: str | None = None  # a Dask scheduler address to synthesise on
     loudness: str = DEFAULT_LOUDNESS  # a preset of reader.audio.loudness, or "off"
     cover: Path | None = None  # --cover: a PNG or JPEG for the full-length files
+    profile: str = DEFAULT_PROFILE  # a key of reader.audio.formats.PROFILES
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +176,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
             keys = [renderer.key(p.text) for p in paragraphs]
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
             settings += [request.loudness, str(request.cover or ""), TAGS_FORMAT]
+            settings.append(request.profile)
             narrator = renderer.voice
             if books:
                 settings.append(request.granularity)
@@ -323,10 +325,11 @@ def _delivery(request: RenderRequest, narrator: str, encoded: Sequence[str]) -> 
         ("description", description),
     )
     if not encoded:
-        return Delivery(tags)
+        return Delivery(tags, profile=request.profile)
     source = Path(document.path) if document.path else None
     cover = choose_cover(source, request.cover, document.title, author, request.out_dir)
-    return Delivery(tags, m4b_tags=(("media_type", "2"),), cover=cover)
+    m4b = (("media_type", "2"),)
+    return Delivery(tags, m4b_tags=m4b, cover=cover, profile=request.profile)
 
 
 def document_dictionary(document: Document) -> Dictionary:
