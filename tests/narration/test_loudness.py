@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from reader.audio import limiter
-from reader.audio.loudness import Measurement, parse
+from reader.audio.loudness import PRESETS, Measurement, gain_db, measure, parse
 
 from .narration_helpers import ROOT, run_reader
 
@@ -158,3 +158,21 @@ def test_limiter_leaves_quiet_audio_a_plain_gain() -> None:
     out, limited = limiter.apply(tone, 2.0, 10 ** (-1.5 / 20), RATE)
     assert not limited
     assert np.array_equal(out, (tone.astype(np.int32) * 2).astype(np.int16))
+
+
+def test_measure_reads_ffmpeg_figures_for_a_known_tone(tmp_path: Path) -> None:
+    # BS.1770: a 1 kHz sine at -20 dBFS in one channel is -23.0 LUFS; its RMS is -23.0 dB.
+    tone = np.sin(2 * np.pi * 1000 * np.arange(5 * RATE) / RATE) * 0.1 * 32768
+    path = tmp_path / "tone.wav"
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(RATE)
+        wav.writeframes(np.rint(tone).astype("<i2").tobytes())
+    found = measure([(path, 0), (None, RATE)], RATE)
+    assert found.integrated == pytest.approx(-23.0, abs=0.15)
+    assert found.true_peak == pytest.approx(-20.0, abs=0.15)
+    assert found.rms == pytest.approx(-23.0 - 10 * np.log10(6 / 5), abs=0.05)  # 1 s silent
+    assert gain_db(PRESETS["speech"], found) == pytest.approx(5.0, abs=0.15)
+    silent = measure([(None, RATE)], RATE)
+    assert gain_db(PRESETS["speech"], silent) == 0.0

@@ -28,6 +28,8 @@ from reader.media import deadline, feed, last_line
 # The limiter aims this far under the ceiling: lossy encoders overshoot the PCM's true
 # peak (measured on eSpeak speech at 48 kbit/s: MP3 -0.3 dB, AAC +0.3 dB, Vorbis +1.1 dB).
 ENCODER_MARGIN_DB = 1.5
+MAX_GAIN_DB = 30.0
+SILENCE_LUFS = -70.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +144,10 @@ def gain_db(preset: Preset, measured: Measurement) -> float:
     """The one gain, in dB, that brings the whole document to ``preset``'s target (0 for
     silence, which has no level to correct)."""
     level = measured.level(preset)
-    return 0.0 if math.isinf(level) or math.isnan(level) else preset.target - level
+    if math.isnan(level) or level <= SILENCE_LUFS:
+        return 0.0  # silence (ebur128 gates everything under -70 LUFS): nothing to correct
+    # Near-silence (ebur128 says -70 LUFS) is not raised into audible noise.
+    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, preset.target - level))
 
 
 def limiter_ceiling(preset: Preset) -> float:
