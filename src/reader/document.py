@@ -5,12 +5,17 @@ Unicode code point) into ``Document.text``, half-open, so ``document.text[u.star
 is exactly the unit's text. ``Document.text`` holds the paragraphs joined by a blank line;
 section titles live on their ``Section`` and are not part of the paragraph text.
 
+``Paragraph.kind`` is what the block was in the source (``paragraph``, ``code``,
+``list-item``, ``quote``, ``table-row``, ``note``): a code block keeps its line breaks and
+indentation in its text; every other kind has its white space folded to single spaces.
+
 Indices (``Paragraph.index``, ``Section.index``) are 0-based and stable for a given input;
 everything shown to people uses the 1-based ``number``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,6 +26,7 @@ from reader.segment import split_sentences
 from reader.units import Sentence, Word
 
 __all__ = [
+    "BULLET",
     "PARAGRAPH_SEPARATOR",
     "Document",
     "Metadata",
@@ -31,6 +37,9 @@ __all__ = [
 ]
 
 PARAGRAPH_SEPARATOR = "\n\n"
+BULLET = "\u2022"
+# A numbered list item's own marker: "3. ", "iv) ", "b. ".
+_NUMBERED = re.compile(r"(?:\d{1,9}|[a-zA-Z]|[ivxlcdm]{1,8})[.)]\s")
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,8 @@ class Paragraph:
     start: int
     end: int
     text: str
+    language: str = ""  # a BCP 47 tag when the paragraph's language is not the document's
+    kind: str = "paragraph"
 
     @cached_property
     def sentences(self) -> tuple[Sentence, ...]:
@@ -65,6 +76,15 @@ class Paragraph:
     def local(self, offset: int) -> int:
         """Turn a document offset into an offset inside ``self.text``."""
         return offset - self.start
+
+    @property
+    def marker(self) -> str:
+        """The list marker shown before the text and not part of it: a bullet for an
+        item of an unordered list ("" for everything else; a numbered item's number is
+        in its text, as the source wrote it)."""
+        if self.kind == "list-item" and not _NUMBERED.match(self.text):
+            return BULLET
+        return ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
 """Plain-text export for screen readers and braille displays.
 
 The output is a title line, a location line ("Paragraphs 3 to 7 of 60"), then the
-paragraphs separated by one blank line: no decoration, no hard wrapping unless asked.
+paragraphs separated by one blank line: no decoration, no hard wrapping unless asked. The
+structure a reader needs stays: section headings on lines of their own ("## Chapter
+Two"), code blocks line by line, bullets before list items.
 Files are written atomically (a temporary file in the same folder, then a rename), so a
 failed or interrupted export never leaves half a file under the final name; only regular
 files are ever replaced (see :mod:`reader.atomic`).
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader.atomic import NotARegularFile, atomic_file, writable_target
-from reader.document import Document
+from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.sanitize import for_terminal
 from reader.selection import describe_selection
@@ -79,23 +81,57 @@ class ExportOptions:
 
 
 def export_text(document: Document, indices: Sequence[int], options: ExportOptions) -> str:
-    """The plain text of the chosen paragraphs, ending in one newline."""
+    """The plain text of the chosen paragraphs, ending in one newline.
+
+    A chosen paragraph that opens a section comes after that section's heading, written
+    as a line of its own with a level marker ("## Chapter Two"), never numbered; a code
+    block keeps its lines (never wrapped); a bullet list item keeps its bullet.
+    ``numbered`` puts the paragraph number in brackets ("[5] 1. Numbered one"), so that it
+    cannot be read as a list item's own number."""
     # The title may be a file name: its undecodable bytes are written as \xNN escapes.
     lines = [
         for_terminal(document.title),
         describe_selection(list(indices), len(document.paragraphs)),
     ]
     blocks = ["\n".join(lines)]
+    headings = _headings(document)
     for index in indices:
-        paragraph = document.paragraphs[index]
-        body = f"{paragraph.number}. {paragraph.text}" if options.numbered else paragraph.text
-        if options.wrap:
-            body = "\n".join(
-                textwrap.wrap(body, options.wrap, break_long_words=False, break_on_hyphens=False)
-            )
-        blocks.append(body)
+        blocks.extend(headings.get(index, ()))
+        blocks.append(_body(document.paragraphs[index], options))
     text = "\n\n".join(blocks) + "\n"
     return to_ascii(text) if options.ascii else text
+
+
+def _headings(document: Document) -> dict[int, list[str]]:
+    """The heading lines written before each paragraph that opens titled sections."""
+    found: dict[int, list[str]] = {}
+    for section in document.sections:
+        if section.title and section.first < len(document.paragraphs):
+            line = f"{'#' * max(1, min(section.level, 6))} {section.title}"
+            found.setdefault(section.first, []).append(line)
+    return found
+
+
+def _body(paragraph: Paragraph, options: ExportOptions) -> str:
+    """One paragraph as written: its number if asked, its bullet, its code lines."""
+    number = f"[{paragraph.number}]" if options.numbered else ""
+    if paragraph.kind == "code":
+        # On a line of its own: the code's first line keeps its indentation.
+        return f"{number}\n{paragraph.text}" if number else paragraph.text
+    lead = " ".join(part for part in (number, paragraph.marker) if part)
+    body = f"{lead} {paragraph.text}" if lead else paragraph.text
+    if options.wrap:
+        hang = " " * (len(paragraph.marker) + 1) if paragraph.marker and not number else ""
+        body = "\n".join(
+            textwrap.wrap(
+                body,
+                options.wrap,
+                subsequent_indent=hang,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+        )
+    return body
 
 
 def write_atomically(path: Path, text: str, *, force: bool) -> None:

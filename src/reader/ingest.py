@@ -33,6 +33,21 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
+def normalise_code(text: str) -> str:
+    """A code block's lines kept: tabs expanded, trailing white space and blank lines at
+    either end removed, runs of blank lines folded to one (a blank line is no paragraph
+    break inside code), every other white space character made a space."""
+    lines = [
+        "".join(" " if char.isspace() else char for char in line.expandtabs(4)).rstrip()
+        for line in text.splitlines()
+    ]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    return "\n".join(kept).strip("\n")
+
+
 def _metadata(fields: dict[str, str]) -> Metadata:
     known = {key: normalise_space(fields[key]) for key in _METADATA_KEYS if key in fields}
     if "author" in fields and "speaker" not in known:
@@ -89,7 +104,8 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
         place = f"paragraph {paragraph_count + 1}"
         if block.level:
             place = f"the heading before paragraph {paragraph_count + 1}"
-        text = normalise_space(cleaner.clean(block.text, place))
+        cleaned = cleaner.clean(block.text, place)
+        text = normalise_code(cleaned) if block.kind == "code" else normalise_space(cleaned)
         if text:
             blocks.append(Block(block.level, text, block.kind, block.language, block.anchor))
             paragraph_count += 0 if block.level else 1
@@ -111,7 +127,17 @@ def build_document(parsed: Parsed, path: str = "", notices: tuple[str, ...] = ()
         if texts:
             offset += len(PARAGRAPH_SEPARATOR)
         end = offset + len(block.text)
-        paragraphs.append(Paragraph(len(paragraphs), len(sections), offset, end, block.text))
+        paragraphs.append(
+            Paragraph(
+                len(paragraphs),
+                len(sections),
+                offset,
+                end,
+                block.text,
+                block.language,
+                kind=block.kind,
+            )
+        )
         texts.append(block.text)
         offset = end
     if paragraphs[first:] or title or not sections:

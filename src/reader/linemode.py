@@ -14,15 +14,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TextIO
 
-from reader.document import Document
+from reader import sections
+from reader.document import Document, Section
 from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
 from reader.sanitize import for_terminal
-from reader.selection import parse_number, search_indices
+from reader.selection import find_section, parse_number, search_indices
 from reader.settings import DocumentState, Settings, SettingsStore, document_key
 from reader.stale import clamp_state
 
 PROMPT = "reader> "
+NO_HEADINGS = "This document has no headings, so no sections; type a number to go to a paragraph\n"
+# Said after "Paragraph N of M" for blocks that are not running text.
+KIND_WORDS = {
+    "code": ", code",
+    "quote": ", quotation",
+    "table-row": ", table row",
+    "note": ", note",
+}
 HELP = """Commands (type one, then Enter):
   Enter or n   next paragraph
   p            previous paragraph
@@ -30,6 +39,8 @@ HELP = """Commands (type one, then Enter):
   NUMBER       go to that paragraph
   /WORDS       search forward for a paragraph with these words (/ alone repeats)
   s            this paragraph split into numbered sentences
+  t            the contents: every section, numbered; t N (or t TITLE) goes to a section
+  } or {       next section / previous section (the start of this one first)
   e FILE       export this paragraph to FILE as plain text (e! FILE replaces a file)
   m            bookmark this paragraph (m again removes the bookmark)
   '            list the bookmarks; 'N goes to bookmark N
@@ -56,11 +67,12 @@ class LineReader:
     def show(self) -> None:
         """Print the current paragraph under its number."""
         paragraph = self.document.paragraphs[self.current]
-        section = self.document.section_of(paragraph)
-        heading = ""
-        if section.title and paragraph.index == section.first:
-            heading = f"Section {section.number}: {section.title}\n"
-        self.write(f"{heading}Paragraph {paragraph.number} of {self.count}\n{paragraph.text}\n")
+        headings = "".join(
+            f"{line}\n" for line in sections.heading_lines(self.document, paragraph.index)
+        )
+        kind = KIND_WORDS.get(paragraph.kind, "")
+        text = f"{paragraph.marker} {paragraph.text}" if paragraph.marker else paragraph.text
+        self.write(f"{headings}Paragraph {paragraph.number} of {self.count}{kind}\n{text}\n")
 
     def handle(self, line: str) -> bool:
         """Carry out one command; return False when the session should end."""
@@ -91,17 +103,63 @@ class LineReader:
         elif lowered.startswith(("e ", "e! ")) or lowered in ("e", "e!"):
             force = lowered.startswith("e!")
             self._export(command[2 if force else 1 :].strip(), force)
+        elif lowered == "t" or (lowered.startswith("t ") and lowered[2:].strip()):
+            self._contents(command[1:].strip())
+        elif command in ("}", "{"):
+            self._next_section(command == "}")
         elif lowered in ("m", "mark"):
             self._toggle_bookmark()
         elif command.startswith("'"):
             self._bookmarks(command[1:].strip())
         elif lowered in ("i", "where"):
-            self.write(f"Paragraph {self.current + 1} of {self.count}, {self.document.title}\n")
+            self._where()
         elif lowered in ("h", "?", "help"):
             self.write(HELP + "\n")
         else:
             self.write(f"Unknown command {for_terminal(repr(command))}; type h for help\n")
         return True
+
+    def _where(self) -> None:
+        where = f"Paragraph {self.current + 1} of {self.count}"
+        if sections.has_headings(self.document):
+            section = self.document.section_of(self.document.paragraphs[self.current])
+            total = len(self.document.sections)
+            label = for_terminal(sections.label(section))
+            where += f", section {section.number} of {total}: {label}"
+        self.write(f"{where}, {self.document.title}\n")
+
+    def _contents(self, choice: str) -> None:
+        if not sections.has_headings(self.document):
+            self.write(NO_HEADINGS)
+            return
+        if not choice:
+            count = len(self.document.sections)
+            noun = "section" if count == 1 else "sections"
+            lines = [f"Contents, {count} {noun} (t N or t TITLE goes to a section):"]
+            lines += [for_terminal(line) for line in sections.contents_lines(self.document)]
+            self.write("\n".join(lines) + "\n")
+            return
+        self._go_to_section(find_section(self.document, choice))
+
+    def _next_section(self, forward: bool) -> None:
+        if not sections.has_headings(self.document):
+            self.write(NO_HEADINGS)
+            return
+        if forward:
+            found = sections.next_start(self.document, self.current)
+            total = len(self.document.sections)
+            refusal = f"Already in the last section ({total} of {total})\n"
+        else:
+            found = sections.previous_start(self.document, self.current)
+            refusal = "Already at the start of the first section\n"
+        if found is None:
+            self.write(refusal)
+        else:
+            self._go_to_section(found)
+
+    def _go_to_section(self, section: Section) -> None:
+        self.current = sections.target(self.document, section)
+        self.show()
 
     def _toggle_bookmark(self) -> None:
         number = self.current + 1

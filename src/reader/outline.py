@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from reader.document import Document
+from reader.document import Document, Paragraph
 from reader.sanitize import for_terminal
 
 OPENING_WORDS = 8
@@ -23,6 +23,17 @@ def opening_words(text: str, count: int = OPENING_WORDS) -> str:
     """The first ``count`` words of ``text``, with an ellipsis when there are more."""
     words = text.split()
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
+
+
+def opening(paragraph: Paragraph) -> str:
+    """What the outline shows of a paragraph: its opening words after its bullet; for a
+    code block, "(code)" and the opening of its first line (its lines are not folded)."""
+    if paragraph.kind == "code":
+        first, _newline, rest = paragraph.text.partition("\n")
+        shown = opening_words(first)
+        more = rest.strip() and not shown.endswith(" …")
+        return f"(code) {shown}{' …' if more else ''}"
+    return f"{paragraph.marker} " * bool(paragraph.marker) + opening_words(paragraph.text)
 
 
 def outline_data(document: Document) -> dict[str, Any]:
@@ -47,7 +58,8 @@ def outline_data(document: Document) -> dict[str, Any]:
                         "number": p.number,
                         "sentences": len(p.sentences),
                         "words": len(p.words),
-                        "opening": opening_words(p.text),
+                        "kind": p.kind,
+                        "opening": opening(p),
                     }
                     for p in document.select(section.paragraph_indices)
                 ],

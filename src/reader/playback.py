@@ -20,10 +20,12 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-
-import miniaudio
+from typing import TYPE_CHECKING
 
 from reader.errors import EXIT_FAILURE, ReaderError
+
+if TYPE_CHECKING:
+    import miniaudio
 
 SAMPLE_WIDTH = 2  # bytes per frame: 16-bit mono
 AUDIO_CHOICES = ("auto", "null")
@@ -42,11 +44,13 @@ class PlayerState(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Clip:
-    """16-bit mono PCM audio with a caller's ``tag`` (for example a paragraph index)."""
+    """16-bit mono PCM audio with a caller's ``tag`` (for example a paragraph index) and
+    ``piece`` (for example which piece of that paragraph)."""
 
     samples: bytes
     sample_rate: int
     tag: int = 0
+    piece: int = 0
 
     @property
     def frames(self) -> int:
@@ -54,7 +58,7 @@ class Clip:
         return len(self.samples) // SAMPLE_WIDTH
 
     @classmethod
-    def from_wav(cls, path: Path, tag: int = 0) -> Clip:
+    def from_wav(cls, path: Path, tag: int = 0, piece: int = 0) -> Clip:
         """Read a 16-bit mono WAV file (what eSpeak NG writes)."""
         try:
             with wave.open(str(path), "rb") as wav:
@@ -70,17 +74,19 @@ class Clip:
                 f"{path}: cannot read the narration audio ({error}); render it again",
                 EXIT_FAILURE,
             ) from None
-        return cls(samples, rate, tag)
+        return cls(samples, rate, tag, piece)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The player at one instant: which clip, how far the device has played, the state."""
+    """The player at one instant: which clip (tag and piece), how far the device has
+    played, the state."""
 
     tag: int | None
     position: int
     sample_rate: int
     state: PlayerState
+    piece: int = 0
 
 
 @contextlib.contextmanager
@@ -120,6 +126,8 @@ class Player:
         self._open(sample_rate)
 
     def _open(self, sample_rate: int) -> None:
+        import miniaudio  # here, not at the top: the reader paints before sound is needed
+
         if self._device is not None:
             self._device.close()
             self._device = None
@@ -145,6 +153,8 @@ class Player:
     def _make_device(
         sample_rate: int, backends: list[miniaudio.Backend] | None
     ) -> miniaudio.PlaybackDevice:
+        import miniaudio
+
         return miniaudio.PlaybackDevice(
             output_format=miniaudio.SampleFormat.SIGNED16,
             nchannels=1,
@@ -238,8 +248,9 @@ class Player:
     def snapshot(self) -> Snapshot:
         """A consistent view of clip, position and state."""
         with self._lock:
-            tag = None if self._clip is None else self._clip.tag
-            return Snapshot(tag, self._position, self._sample_rate, self._state)
+            clip = self._clip
+            tag, piece = (None, 0) if clip is None else (clip.tag, clip.piece)
+            return Snapshot(tag, self._position, self._sample_rate, self._state, piece)
 
     def close(self) -> None:
         """Release the device."""

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from reader.document import Document, Paragraph, Section
 from reader.errors import ReaderError
+from reader.sections import with_subsections
 
 _RANGE_PART = re.compile(r"^\s*(\d+)\s*(?:[-\u2013:]\s*(\d+)?\s*)?$")
 
@@ -104,7 +105,7 @@ def select_paragraphs(
     if paragraphs is not None:
         chosen = parse_ranges(paragraphs, len(document.paragraphs))
     if section is not None:
-        inside = set(find_section(document, section).paragraph_indices)
+        inside = set(with_subsections(document, find_section(document, section)))
         chosen = [i for i in chosen if i in inside]
     if search is not None:
         if not search.strip():

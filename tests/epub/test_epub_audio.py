@@ -68,7 +68,7 @@ def _onset(samples: array.array[int]) -> int:
 def test_decoded_audio_lines_up_with_the_wav(audio_format: str, tmp_path: Path) -> None:
     count = _tone_wav(tmp_path / "tone.wav")
     # A misleading suffix on purpose: the container must not depend on it.
-    out = encode(tmp_path / "tone.wav", tmp_path / f"tone.{audio_format}", audio_format)  # type: ignore[arg-type]
+    out = encode(tmp_path / "tone.wav", tmp_path / f"tone.{audio_format}", audio_format)
     decoded = _decode(out)
     # Within a millisecond of the WAV: an untrimmed encoder delay would be 50 ms (MP3) or
     # 46 ms (AAC priming) late.
@@ -79,7 +79,7 @@ def test_decoded_audio_lines_up_with_the_wav(audio_format: str, tmp_path: Path) 
     else:
         assert count <= len(decoded) < count + 1024
     found = probe(out)
-    assert matches_format(found, audio_format)  # type: ignore[arg-type]
+    assert matches_format(found, audio_format)
     assert abs(found.played_ms - count * 1000 / RATE) <= 30
 
 

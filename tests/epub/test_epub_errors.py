@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 from epub_fixtures import speak_document
@@ -24,7 +25,7 @@ def narrated(
     return speech_head, speak_document(speech_head, tmp_path_factory.mktemp("wav"))
 
 
-def _replace_sync(clip: RenderedParagraph, **changes: object) -> RenderedParagraph:
+def _replace_sync(clip: RenderedParagraph, **changes: Any) -> RenderedParagraph:
     return dataclasses.replace(clip, sync=dataclasses.replace(clip.sync, **changes))
 
 

@@ -39,6 +39,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory, addresses_path: Path) -> 
         "wav,mp3,m4b",
         "--jobs",
         "3",
+        # Paragraphs only: spoken credits and headings are tested in test_spoken_extras.py.
+        "--no-credits",
+        "--no-headings",
         cache=cache,
     )
     assert result.returncode == 0, result.stderr

@@ -85,10 +85,11 @@ def test_word_marks_map_back_to_the_documents_words() -> None:
     text = "He gave $1 million to IACP in 1999."
     spoken = speakable(text)
     assert spoken.text == "He gave one million dollars to I A C P in nineteen ninety-nine."
-    marks = {}
+    marks: dict[str, str] = {}
+    position = 0
     for word in spoken.text.split(" "):
-        start = spoken.text.index(word, marks.get("_next", 0))
-        marks["_next"] = start + len(word)
+        start = spoken.text.index(word, position)
+        position = start + len(word)
         begin = spoken.to_original(start)
         end = spoken.to_original(start + len(word), end=True)
         marks[word] = text[begin:end]

@@ -7,16 +7,18 @@ from collections.abc import Callable
 
 import pytest
 from rich.style import Style
+from textual.pilot import Pilot
 
 from reader.document import Document
+from reader.playback import Player
 from reader.tui.app import ReaderApp
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.screens.voices import VoiceDialog
-from reader.tui.themes import PALETTES, contrast_ratio
+from reader.tui.themes import PALETTES, Palette, contrast_ratio
 
 
 @pytest.mark.parametrize("palette", PALETTES, ids=[p.name for p in PALETTES])
-def test_palette_pairs(palette) -> None:  # type: ignore[no-untyped-def]
+def test_palette_pairs(palette: Palette) -> None:
     for what, (fg, bg) in palette.pairs().items():
         ratio = contrast_ratio(fg, bg)
         assert ratio >= palette.minimum_contrast, (palette.name, what, fg, bg, round(ratio, 2))
@@ -37,7 +39,7 @@ def _hex(style: Style) -> tuple[str, str]:
     return (bg, fg) if style.reverse else (fg, bg)
 
 
-async def _listed(dialog: VoiceDialog, pilot) -> None:  # type: ignore[no-untyped-def]
+async def _listed(dialog: VoiceDialog, pilot: Pilot[None]) -> None:
     for _ in range(500):
         if dialog.voices is not None:
             break
@@ -57,8 +59,12 @@ def _drawn_pairs(app: ReaderApp) -> set[tuple[str, str]]:
 
 @pytest.mark.parametrize("palette", PALETTES, ids=[p.name for p in PALETTES])
 async def test_drawn_cells_reach_the_contrast(
-    palette, speech: Document, make_app: Callable[..., ReaderApp], null_player, fixture_factory
-) -> None:  # type: ignore[no-untyped-def]
+    palette: Palette,
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
+) -> None:
     # With a player, so that the voice chooser (narration only) opens too.
     app = make_app(speech, start=1, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:

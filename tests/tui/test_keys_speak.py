@@ -8,6 +8,7 @@ from collections.abc import Callable
 from textual import events
 
 from reader.document import Document
+from reader.playback import Player
 from reader.settings import MAX_RATE
 from reader.tui.app import ReaderApp
 from reader.tui.screens.reading import ReaderScreen
@@ -79,7 +80,10 @@ async def test_shift_f3_report_from_xterm_searches_backwards(
 
 
 async def test_rate_is_in_the_status_and_the_top_rate_names_its_limit(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(120, 24)) as pilot:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from reader.document import Document
 from reader.playback import Player, PlayerState
 from reader.tui.app import ReaderApp
+from reader.tui.narrator import RendererFactory
 from reader.tui.screens.reading import ReaderScreen
 
 LAG_MS = 50
@@ -28,7 +29,10 @@ async def _wait_for(pilot: object, condition: Callable[[], bool], seconds: float
 
 
 async def test_highlight_follows_device_position(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -43,7 +47,8 @@ async def test_highlight_follows_device_position(
             await pilot.pause(0.2)
             snap = null_player.snapshot()
             highlighted = screen.word_span
-            rendered = narrator._syncs[snap.tag]
+            rendered = narrator.playing()
+            assert rendered is not None
             sync = rendered.sync
             lag = int(sync.sample_rate * LAG_MS / 1000)
             candidates = set()
@@ -76,7 +81,10 @@ async def test_highlight_follows_device_position(
 
 
 async def test_moving_while_playing_moves_playback(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -96,7 +104,10 @@ async def test_moving_while_playing_moves_playback(
 
 
 async def test_playback_continues_into_next_paragraph(
-    addresses: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    addresses: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
 ) -> None:
     app = make_app(addresses, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -105,7 +116,7 @@ async def test_playback_continues_into_next_paragraph(
         await _wait_for(pilot, lambda: screen.speech_state == "playing")
         await _wait_for(pilot, lambda: null_player.queued == 1)
         frames = null_player.snapshot()
-        rendered = screen.narrator._syncs[0] if screen.narrator else None
+        rendered = screen.narrator.given(0) if screen.narrator else None
         assert rendered is not None
         # Jump near the end of the first paragraph; the queued one must follow gaplessly.
         null_player.seek(rendered.sync.sample_count - 2205)
@@ -115,7 +126,10 @@ async def test_playback_continues_into_next_paragraph(
 
 
 async def test_rate_keys_change_the_renderer(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -24,7 +24,10 @@ async def _rendered(pilot: object, screen: ReaderScreen, index: int) -> list[int
 
 
 async def test_resting_on_a_paragraph_renders_it_ahead(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(80, 24)) as pilot:

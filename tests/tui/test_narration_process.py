@@ -22,9 +22,11 @@ HANG_GUARD = 120  # seconds; generous, only so a hang fails instead of blocking 
 
 
 def _mixed(speech: Document, folder: Path) -> Path:
-    """Two paragraphs of the speech, one very long paragraph (seconds of synthesis), one
-    more of the speech."""
-    long_paragraph = " ".join(p.text for p in speech.paragraphs) * 20
+    """Two paragraphs of the speech, one very long paragraph, one more of the speech. The
+    long one opens with 200 fifteen-digit numbers, so even its first piece (the reader
+    speaks long paragraphs in pieces) is many minutes of audio: seconds of synthesis."""
+    numbers = " ".join(f"{123_456_789_012_345 + 7_654_321 * n:,}" for n in range(200))
+    long_paragraph = f"{numbers}. " + " ".join(p.text for p in speech.paragraphs) * 20
     parts = [speech.paragraphs[0].text, speech.paragraphs[1].text, long_paragraph]
     parts.append(speech.paragraphs[2].text)
     path = folder / "mixed.md"

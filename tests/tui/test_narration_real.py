@@ -15,6 +15,7 @@ import pytest
 from reader.document import Document
 from reader.ingest import load_document
 from reader.narration.renderer import ParagraphRenderer
+from reader.narration.timing import RenderedParagraph
 from reader.playback import Player, PlayerState
 from reader.tui.app import ReaderApp
 from reader.tui.narrator import Narrator, RendererFactory, default_factory
@@ -56,6 +57,11 @@ def _narrator(screen: ReaderScreen) -> Narrator:
     return narrator
 
 
+def _need(rendered: RenderedParagraph | None) -> RenderedParagraph:
+    assert rendered is not None, "the player was given no such piece"
+    return rendered
+
+
 async def _wait_for(pilot: object, condition: Callable[[], bool], seconds: float = 20) -> None:
     waited = 0.0
     while not condition():
@@ -72,8 +78,7 @@ def _check_highlight(screen: ReaderScreen, player: Player) -> tuple[int, int] | 
     highlighted = screen.word_span  # read first: the device only moves on
     snap = player.snapshot()
     assert snap.tag is not None and snap.state is PlayerState.PLAYING
-    rendered = _narrator(screen)._syncs[snap.tag]
-    sync = rendered.sync
+    sync = _need(_narrator(screen).playing()).sync
     assert screen.current == snap.tag
     lag = sync.sample_rate * LAG_MS // 1000
     candidates: set[tuple[int, int] | None] = set()
@@ -93,7 +98,7 @@ def _exact_at_rest(screen: ReaderScreen, player: Player) -> None:
     """Paused, the device position stands still: the highlight must be its word exactly."""
     snap = player.snapshot()
     assert snap.state is PlayerState.PAUSED and snap.tag is not None
-    sync = _narrator(screen)._syncs[snap.tag].sync
+    sync = _need(_narrator(screen).playing()).sync
     word = sync.word_at(snap.position)
     expected = None if word is None else (sync.words[word].char_start, sync.words[word].char_end)
     assert screen.word_span == expected
@@ -112,7 +117,7 @@ async def test_real_renderer_highlight_pause_resume(
         await _wait_for(pilot, lambda: null_player.snapshot().position > 0)
         narrator = _narrator(screen)
         assert isinstance(narrator._renderer, ParagraphRenderer)
-        sync = narrator._syncs[0].sync
+        sync = _need(narrator.given(0)).sync
         lengths = {w.end_sample - w.start_sample for w in sync.words}
         assert len(lengths) > len(sync.words) // 2, "word timings are eSpeak's, not spread"
         seen = set()
@@ -149,7 +154,7 @@ async def test_real_renderer_continues_into_next_paragraph(
         screen = _screen(app)
         await pilot.press("space")
         await _wait_for(pilot, lambda: null_player.queued == 1)
-        first = _narrator(screen)._syncs[0].sync
+        first = _need(_narrator(screen).given(0)).sync
         # Near the end of the first paragraph: the second must follow on its own.
         null_player.seek(first.sample_count - first.sample_rate // 2)
         await _wait_for(pilot, lambda: null_player.snapshot().tag == 1)
@@ -176,7 +181,7 @@ async def test_real_renderer_moving_moves_playback(
         await _wait_for(pilot, lambda: null_player.snapshot().position > 0)
         await pilot.press("right_parenthesis")  # the next sentence, same paragraph
         second = opening.paragraphs[0].local(opening.paragraphs[0].sentences[1].start)
-        sync = _narrator(screen)._syncs[0].sync
+        sync = _need(_narrator(screen).given(0)).sync
         start = next(w.start_sample for w in sync.words if w.char_start >= second)
         snap = null_player.snapshot()
         assert snap.tag == 0 and snap.position >= start

@@ -20,7 +20,10 @@ async def _wait_for(pilot: object, condition: Callable[[], bool], seconds: float
 
 
 async def test_quiet_screen_has_no_ticking_clock_or_moving_word(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory, quiet=True)
     async with app.run_test(size=(100, 24)) as pilot:
@@ -38,7 +41,10 @@ async def test_quiet_screen_has_no_ticking_clock_or_moving_word(
 
 
 async def test_status_clock_is_an_estimate_until_known(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player: Player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(120, 24)) as pilot:

@@ -11,6 +11,7 @@ import pytest
 from reader.document import Document
 from reader.ingest import parse_text
 from reader.linemode import run_line_reader
+from reader.playback import Player
 from reader.tui.app import ReaderApp, known_binding_ids
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.widgets.reading import DEFAULT_COLUMN, ReadingView
@@ -77,7 +78,10 @@ def test_readme_lists_every_binding_id() -> None:
 
 
 async def test_status_is_whole_in_a_narrow_window(
-    speech: Document, make_app: Callable[..., ReaderApp], null_player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, player=null_player, factory=fixture_factory)
     async with app.run_test(size=(40, 12)) as pilot:

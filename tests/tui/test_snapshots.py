@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from reader.document import Document
+from reader.playback import Player
 from reader.tui.app import ReaderApp
 from reader.tui.largeprint import LEVELS
 from reader.tui.screens.voices import VoiceDialog
@@ -16,7 +17,10 @@ from reader.tui.themes import THEME_NAMES
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_size_levels(
-    level: int, speech: Document, make_app: Callable[..., ReaderApp], snap_compare
+    level: int,
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    snap_compare: Callable[..., bool],
 ) -> None:
     app = make_app(speech, start=3)
     assert snap_compare(app, press=["plus"] * (level - 1), terminal_size=(80, 24))
@@ -24,24 +28,35 @@ def test_size_levels(
 
 @pytest.mark.parametrize("theme", THEME_NAMES)
 def test_themes(
-    theme: str, speech: Document, make_app: Callable[..., ReaderApp], snap_compare
+    theme: str,
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    snap_compare: Callable[..., bool],
 ) -> None:
     app = make_app(speech, start=3)
     presses = ["t"] * THEME_NAMES.index(theme) + ["right_parenthesis"]
     assert snap_compare(app, press=presses, terminal_size=(80, 24))
 
 
-def test_help_screen(speech: Document, make_app: Callable[..., ReaderApp], snap_compare) -> None:
+def test_help_screen(
+    speech: Document, make_app: Callable[..., ReaderApp], snap_compare: Callable[..., bool]
+) -> None:
     assert snap_compare(make_app(speech), press=["question_mark"], terminal_size=(80, 24))
 
 
-def test_export_dialog(speech: Document, make_app: Callable[..., ReaderApp], snap_compare) -> None:
+def test_export_dialog(
+    speech: Document, make_app: Callable[..., ReaderApp], snap_compare: Callable[..., bool]
+) -> None:
     app = make_app(speech, start=9)
     assert snap_compare(app, press=["e", "tab"], terminal_size=(80, 24))
 
 
 def test_voice_dialog(
-    speech: Document, make_app: Callable[..., ReaderApp], snap_compare, null_player, fixture_factory
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    snap_compare: Callable[..., bool],
+    null_player: Player,
+    fixture_factory: object,
 ) -> None:
     app = make_app(speech, start=9, player=null_player, factory=fixture_factory)
 

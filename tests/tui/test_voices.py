@@ -79,7 +79,7 @@ async def test_filter_choose_and_keep(
         await pilot.press("enter")
         await pilot.pause()
         assert again.session.state.voice is None
-        assert "Voice" not in again.screen.status  # type: ignore[attr-defined]
+        assert "Voice" not in again.screen.status
 
 
 async def test_no_match_says_so(
@@ -116,14 +116,15 @@ async def test_chosen_voice_renders_the_next_paragraph(
         narrator = screen.narrator
         assert narrator is not None
         for _ in range(1000):
-            if 1 in narrator._syncs:
+            if narrator.given(1) is not None:
                 break
             await asyncio.sleep(0.02)
         renderer = narrator._renderer
         assert isinstance(renderer, ParagraphRenderer)
         assert renderer.settings.voice == "espeak:gmw/de"
-        assert (1, "espeak:gmw/de", narrator.rate) in narrator._cache
-        german = narrator._syncs[1]
+        assert (1, 0, "espeak:gmw/de", narrator.rate) in narrator._cache
+        german = narrator.given(1)
+        assert german is not None
         english = ParagraphRenderer(
             renderer.settings.__class__(voice=None, rate_wpm=narrator.rate, pitch=50, volume=1.0),
             cache_dir=tmp_path / "narration-cache",

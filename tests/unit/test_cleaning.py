@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def _markdown() -> str:
 # refused as binary, which is another test's business).
 FILLER = "Ordinary words of a long paragraph. " * 40
 
-SOURCES = {
+SOURCES: dict[str, Callable[[], str]] = {
     "hostile.md": _markdown,
     "hostile.txt": lambda: f"Plain {_hostile_raw()} text {_references()}.\n\n{FILLER}\n",
     "page.txt": lambda: (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,9 @@ from reader.playback import Clip, Player, PlayerState
 
 
 @pytest.fixture
-def player() -> Player:
+def player() -> Iterator[Player]:
     made = Player("null")
-    yield made  # type: ignore[misc]
+    yield made
     made.close()
 
 

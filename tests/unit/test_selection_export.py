@@ -79,7 +79,7 @@ def test_export_layout(speech: Document) -> None:
 def test_export_numbered_wrapped_ascii(speech: Document) -> None:
     text = export_text(speech, [2], ExportOptions(numbered=True, ascii=True, wrap=40))
     body = text.split("\n\n", 1)[1]
-    assert body.startswith("3. I want to thank you all")
+    assert body.startswith("[3] I want to thank you all")
     assert all(len(line) <= 40 for line in body.splitlines())
     assert text.isascii()
     assert " - and I look forward" in " ".join(body.split("\n"))

@@ -112,7 +112,11 @@ def add_document_commands(
     export = commands.add_parser("export", help="plain text for screen readers and braille")
     add_file(export)
     export.add_argument("--paragraphs", metavar="RANGE", help="for example 3-7,12")
-    export.add_argument("--section", metavar="N|TITLE", help="one section by number or title")
+    export.add_argument(
+        "--section",
+        metavar="N|TITLE",
+        help="one section (with the sections under it) by number or title",
+    )
     export.add_argument("--search", metavar="WORDS", help="paragraphs containing all WORDS")
     export.add_argument("--numbered", action="store_true", help="number the paragraphs")
     export.add_argument(

@@ -123,7 +123,10 @@ def add_narration_commands(
     )  # fmt: skip
     render.add_argument(
         "--paragraphs", metavar="RANGE",
-        help="for example 3-7,12 (not with --format epub: a book needs every paragraph)",
+        help="for example 3-7,12: the folder then holds those paragraphs and full-length "
+        "files made of them; files of an earlier render they do not cover (other paragraphs, "
+        "a book, other formats) are removed, with a note (not with --format epub: a book "
+        "needs every paragraph)",
     )  # fmt: skip
     render.add_argument(
         "--jobs", type=_number(1, MAX_JOBS, "--jobs"), default=os.cpu_count() or 1, metavar="N",
@@ -132,6 +135,7 @@ def add_narration_commands(
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
     _add_output_options(render)
     _add_profile_option(render)
+    _add_spoken_options(render)
     handlers["render"] = run_render
 
     voices = commands.add_parser("voices", help="list the installed voices of every engine")
@@ -197,6 +201,24 @@ def _engine_volume(args: argparse.Namespace) -> float:
             file=sys.stderr,
         )
     return 1.0
+
+
+# What is spoken besides the paragraphs (issue 12 item 9); kept apart from the other
+# options so that options added elsewhere merge cleanly.
+def _add_spoken_options(render: argparse.ArgumentParser) -> None:
+    render.add_argument(
+        "--credits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="opening credits ('<title>. By <author>.') and closing ('End of <title>.'), "
+        "as audiobooks have them (default on; never for --paragraphs)",
+    )
+    render.add_argument(
+        "--headings",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="speak each section's heading, with a pause, where its chapter starts (default on)",
+    )
 
 
 def run_voices(args: argparse.Namespace) -> int:
@@ -307,12 +329,16 @@ def _render_one(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         progress=_ProgressBar(not args.quiet),
         granularity=args.epub_granularity,
+        credits=args.credits,
+        headings=args.headings,
         cluster=cluster_address(args.cluster),
         loudness=args.loudness,
         cover=_checked_cover(args),
         profile=args.profile,
     )
     summary = render_document(request)
+    for notice in summary.notices:  # files removed from the folder: said even with --quiet
+        print(f"reader: note: {for_terminal(notice)}", file=sys.stderr)
     if not args.quiet:
         print(f"reader: {for_terminal(summary.line)}", file=sys.stderr)
     return 0
@@ -356,6 +382,8 @@ def _render_many(
             jobs=args.jobs,
             progress=display.paragraphs_done,
             granularity=args.epub_granularity,
+            credits=args.credits,
+            headings=args.headings,
             cluster=cluster,
             loudness=args.loudness,
             cover=cover,
@@ -365,6 +393,10 @@ def _render_many(
     outcomes = render_documents(items, load_one, request_for, display)
     display.close()
     sys.stdout.write(summary_table(outcomes))
+    for outcome in outcomes:  # files removed, voices chosen: said whatever --quiet says
+        for notice in outcome.summary.notices if outcome.summary else ():
+            where = for_terminal(str(outcome.item.path))
+            print(f"reader: note: {where}: {for_terminal(notice)}", file=sys.stderr)
     failed = [for_terminal(text) for text, _ in problems]
     failed += [for_terminal(str(o.item.path)) for o in outcomes if o.error is not None]
     for text, reason in problems:

@@ -50,7 +50,7 @@ def _check_probe(
         )
 
 
-def _audio(
+def checked_audio(
     document: Document,
     clips: Sequence[RenderedParagraph],
     audio_format: AudioFormat,
@@ -211,6 +211,6 @@ def build_epub(
         document, [clip.sync for clip in clips], granularity, KINDS[audio_format].suffix
     )
     with tempfile.TemporaryDirectory(prefix="reader-epub-") as work:
-        paths = _audio(document, clips, audio_format, audio_files or {}, Path(work))
+        paths = checked_audio(document, clips, audio_format, audio_files or {}, Path(work))
         files = dict(zip(parts.audio_hrefs, paths, strict=True))
         return package.write_epub(out_path, parts.texts, files)

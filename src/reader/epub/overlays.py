@@ -112,3 +112,44 @@ def overlay_document(text_href: str, paragraphs: Sequence[ParagraphOverlay], pre
         lines.append("</seq>")
     lines += ["</seq>", "</body>", "</smil>", ""]
     return "\n".join(lines)
+
+
+def merge_repeats(clips: Sequence[Clip]) -> tuple[Clip, ...]:
+    """Clips in a row that highlight the same element become one (a sentence that fell
+    back to its paragraph next to another that did)."""
+    merged: list[Clip] = []
+    for clip in clips:
+        if merged and merged[-1].fragment == clip.fragment and merged[-1].end_ms == clip.begin_ms:
+            merged[-1] = Clip(clip.fragment, merged[-1].begin_ms, clip.end_ms)
+        else:
+            merged.append(clip)
+    return tuple(merged)
+
+
+def book_overlay_document(text_href: str, paragraphs: Sequence[ParagraphOverlay]) -> str:
+    """The SMIL document of one content document of a reader's own book. Unlike
+    :func:`overlay_document`, the ids of ``seq`` and ``par`` are counters (the book's own
+    ids can repeat: a paragraph highlighted whole for two sentences apart), and
+    ``paragraphs[k].audio_href`` is already relative to the SMIL file."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<smil xmlns="http://www.w3.org/ns/SMIL" xmlns:epub="http://www.idpf.org/2007/ops"'
+        ' version="3.0">',
+        f'<body epub:textref="{escape.attr(text_href)}">',
+    ]
+    count = 0
+    for number, paragraph in enumerate(paragraphs, start=1):
+        target = f"{text_href}#{paragraph.paragraph_id}"
+        audio = escape.attr(paragraph.audio_href)
+        lines.append(f'<seq id="seq{number}" epub:textref="{escape.attr(target)}">')
+        for clip in paragraph.clips:
+            count += 1
+            lines.append(
+                f'<par id="par{count}">'
+                f'<text src="{escape.attr(text_href)}#{escape.attr(clip.fragment)}"/>'
+                f'<audio src="{audio}" clipBegin="{clock(clip.begin_ms)}"'
+                f' clipEnd="{clock(clip.end_ms)}"/></par>'
+            )
+        lines.append("</seq>")
+    lines += ["</body>", "</smil>", ""]
+    return "\n".join(lines)

@@ -15,6 +15,9 @@ limits of :mod:`reader.formats.ocf`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from lxml import etree
 
 from reader.errors import ReaderError
@@ -29,7 +32,7 @@ from reader.formats.opf import (
     read_package,
     table_of_contents,
 )
-from reader.formats.xhtml import Walker
+from reader.formats.xhtml import Origin, Walker
 
 MIMETYPE = b"mimetypeapplication/epub+zip"
 ENCRYPTION = "META-INF/encryption.xml"
@@ -56,31 +59,13 @@ class EpubFormat:
         archive = Archive(source.data, str(source.path))
         refuse_drm(archive)
         package = read_package(archive, package_path(archive))
-        sections = table_of_contents(archive, package)
-        language = package.fields.get("language", "")
         blocks: list[Block] = []
         skipped: list[str] = []
         as_html: list[str] = []
-        for path in reading_order(archive, package, skipped):
-            data = archive.read(path)
-            try:
-                root = etree.fromstring(data, xml_parser())
-            except etree.XMLSyntaxError as error:
-                if is_entity_bomb(error):
-                    raise ReaderError(f"{archive.name}: refused: {path} {BOMB}") from None
-                # Hand-made books are often not well-formed; HTML parsing still finds the text.
-                root = etree.fromstring(data, html_parser())
-                if root is None:
-                    skipped.append(path)
-                    continue
-                as_html.append(path)
-            nav = sections.get(path, {})
-            walker = Walker(path, language, nav={k: v for k, v in nav.items() if k})
-            chapter = walker.walk(root)
-            if "" in nav and not (chapter and chapter[0].level):
-                label, level = nav[""]
-                chapter.insert(0, Block(level, label, "heading"))
-            blocks.extend(chapter)
+        for chapter in chapters(archive, package, skipped):
+            if chapter.as_html:
+                as_html.append(chapter.path)
+            blocks.extend(chapter.blocks)
         notices = []
         if skipped:
             notices.append(f"skipped {_count(skipped, 'spine item')}, not XHTML: {skipped[0]}")
@@ -89,6 +74,50 @@ class EpubFormat:
                 f"read {_count(as_html, 'chapter')} as HTML: not well-formed XHTML ({as_html[0]})"
             )
         return Parsed(tuple(blocks), package.fields, tuple(notices))
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """One content document as read: its member path, its tree, its blocks and where each
+    block came from in the tree (None for a title taken from the table of contents);
+    ``as_html`` when it was not well-formed XHTML and was read with the HTML parser."""
+
+    path: str
+    root: etree._Element
+    blocks: list[Block]
+    origins: list[Origin | None]
+    as_html: bool
+
+
+def chapters(archive: Archive, package: Package, skipped: list[str]) -> Iterator[Chapter]:
+    """The spine's text documents in reading order, each parsed and walked into blocks
+    (one at a time: memory follows one chapter). Items that cannot be parsed at all are
+    added to ``skipped``."""
+    sections = table_of_contents(archive, package)
+    language = package.fields.get("language", "")
+    for path in reading_order(archive, package, skipped):
+        data = archive.read(path)
+        as_html = False
+        try:
+            root = etree.fromstring(data, xml_parser())
+        except etree.XMLSyntaxError as error:
+            if is_entity_bomb(error):
+                raise ReaderError(f"{archive.name}: refused: {path} {BOMB}") from None
+            # Hand-made books are often not well-formed; HTML parsing still finds the text.
+            root = etree.fromstring(data, html_parser())
+            if root is None:
+                skipped.append(path)
+                continue
+            as_html = True
+        nav = sections.get(path, {})
+        walker = Walker(path, language, nav={k: v for k, v in nav.items() if k})
+        blocks = walker.walk(root)
+        origins = walker.origins()
+        if "" in nav and not (blocks and blocks[0].level):
+            label, level = nav[""]
+            blocks.insert(0, Block(level, label, "heading"))
+            origins.insert(0, None)
+        yield Chapter(path, root, blocks, origins, as_html)
 
 
 def _count(items: list[str], noun: str) -> str:

@@ -12,6 +12,7 @@ sitting between blocks: ``<div>lead<p>para</p>tail</div>`` gives three blocks.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -41,6 +42,23 @@ from reader.formats.elements import (
 _SPACED = BLOCK_TAGS | {"table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"}
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a block's text came from in the tree, for writers that go back to the source
+    (the read-along EPUB): the run of ``element``'s content from its text chunk ``start``
+    (0 is ``element.text``, k is the tail of child k-1) up to child ``stop`` (exclusive,
+    tails of the children before it included); ``whole`` when the block is the element
+    read by other rules (a table row, a heading) rather than a run of running text.
+    ``prefix`` is the number of characters the walker put before the source's text (a
+    list number "3. ", a note marker)."""
+
+    element: etree._Element
+    start: int = 0
+    stop: int = 0
+    whole: bool = False
+    prefix: int = 0
+
+
 class Walker:
     """Turns one XHTML or HTML tree into blocks.
 
@@ -65,6 +83,13 @@ class Walker:
         self.nav = nav or {}
         self.blocks: list[Block] = []
         self.notes: list[Block] = []
+        # Parallel to blocks and notes: where each came from (None for a title taken from
+        # the navigation document).
+        self.block_origins: list[Origin | None] = []
+        self.note_origins: list[Origin | None] = []
+        self._run: tuple[etree._Element, int] | None = None
+        self._run_stop = 0
+        self._origin_now: Origin | None = None
         self._markers: dict[str, str] = {}
         self._buffer: list[str] = []
         self._kind_now: BlockKind = "paragraph"
@@ -79,6 +104,10 @@ class Walker:
         body = next(root.iter("{*}body", "body"), root)
         self._block(body, "paragraph", self.language)
         return self.blocks + self.notes
+
+    def origins(self) -> list[Origin | None]:
+        """Where each block of the last :meth:`walk` came from, in the same order."""
+        return self.block_origins + self.note_origins
 
     # -- blocks ----------------------------------------------------------------------------
 
@@ -97,6 +126,8 @@ class Walker:
             level, kind = 0, "note"
         block = Block(level, text, kind, self._tag_language(language), anchor)
         (self.notes if self._in_note else self.blocks).append(block)
+        origin, self._origin_now = self._origin_now, None
+        (self.note_origins if self._in_note else self.block_origins).append(origin)
 
     def _tag_language(self, language: str) -> str:
         if not language or not self.language or same_language(language, self.language):
@@ -107,6 +138,15 @@ class Walker:
         text = "".join(self._buffer)
         self._buffer = []
         if text.strip():
+            if self._run is not None:
+                element, start = self._run
+                self._origin_now = Origin(
+                    element,
+                    start,
+                    self._run_stop,
+                    local(element) in ("ul", "ol", "menu"),
+                    len(self._prefix),
+                )
             text, self._prefix = self._prefix + text, ""
             # An id names one block: _emit clears it for later chunks of the same element.
             self._emit(0, text, self._kind_now, self._language_now)
@@ -130,13 +170,17 @@ class Walker:
             self._prefix = marker
         anchor = self._anchor(element) or self._anchor_now
         self._kind_now, self._language_now, self._anchor_now = kind, language, anchor
+        self._run = (element, 0)
         self._text(element.text)
-        for child in element:
+        for index, child in enumerate(element):
+            self._run_stop = index
             block_child = self._child(child, kind, language)
             if block_child:
                 # Text after a nested block belongs to this element again.
                 self._kind_now, self._language_now, self._anchor_now = kind, language, ""
+                self._run = (element, index + 1)
             self._text(child.tail)
+        self._run_stop = len(element)
         self._flush()
         self._prefix = ""
 
@@ -193,12 +237,14 @@ class Walker:
         if tag in HEADINGS:
             text = self._inline_text(child)
             if text.strip():
+                self._origin_now = Origin(child, whole=True)
                 self._emit(HEADINGS[tag], text, "heading", own)
         elif tag == "pre":
             self._flush()
             # The HTML parser drops the newline that opens a pre; XML keeps it.
             text = self._inline_text(child, keep_lines=True).removeprefix("\n").rstrip()
             if text.strip():
+                self._origin_now = Origin(child, 0, len(child))
                 self._emit(0, text, "code", own)
         elif tag == "table":
             self._table(child, own)
@@ -226,6 +272,7 @@ class Walker:
                 marker = f"{number}. "
                 number += 1
             self._child(item, "list-item", language, marker)
+            self._run, self._run_stop = (element, 0), len(element)
             self._text(item.tail)
         self._flush()
 
@@ -244,6 +291,7 @@ class Walker:
                 text = "; ".join(cell for cell in cells if cell)
                 if text:
                     own = language_of(element) or language
+                    self._origin_now = Origin(element, whole=True)
                     self._emit(0, text, "table-row", own, self._anchor(element) or None)
 
     @staticmethod

@@ -1,6 +1,11 @@
 """Laying out and writing the full-length audio in every format asked, with the per-
 paragraph encoded copies, all in parallel, and checking the results against the timeline.
 
+Every paragraph file holds the paragraph followed by its pause (the clip ends where the
+next paragraph starts in the full-length file), so the full-length audio is those files
+end to end, and a playlist or read-along book of them sounds like it. Outputs go to
+``Assembly.stage`` (see ``staging``); paragraph WAVs are read from ``Assembly.sources``.
+
 When MP3 is asked, it is encoded once, in one chunk per core split at pauses and joined
 frame by frame, and the per-paragraph MP3 files are cut out of it (``mp3join``). For that,
 every paragraph starts on an MP3 frame boundary: the pauses between paragraphs are rounded
@@ -45,7 +50,9 @@ class Assembly:
     paragraphs: Sequence[Paragraph]
     clips: Sequence[RenderedParagraph]
     stems: Sequence[str]
-    folder: Path
+    folder: Path  # the output folder (read only: earlier encoded copies are kept from it)
+    stage: Path  # where every file of this render is written before it is moved into place
+    sources: dict[str, Path]  # stem -> the paragraph's WAV with its following pause
     base: str
     gap: int  # samples
     full_formats: Sequence[str]  # full-length files: any of wav, mp3, ogg, m4b
@@ -54,35 +61,49 @@ class Assembly:
     jobs: int
     chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
     delivery: Delivery = field(default_factory=Delivery)  # tags and cover art
+    # With spoken credits and headings (see ``announcements``): what each of ``paragraphs``
+    # is and the pause after each; otherwise all paragraphs, pauses from ``target_gaps``.
+    kinds: Sequence[str] = ()
+    targets: Sequence[int] = ()
+
+
+def _cut(job: Assembly) -> bool:
+    rate = job.clips[0].sample_rate
+    # Paragraph MP3s are cut from the full one only at the paragraphs' own rate.
+    cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    return cut and not job.delivery.resamples
+
+
+def plan_timeline(job: Assembly) -> Timeline:
+    """Where each paragraph goes in the full-length audio and the pause after it (whole
+    MP3 frames when the MP3 copies are cut out of the full-length MP3)."""
+    targets = list(job.targets) or target_gaps(job.document, job.paragraphs, job.gap)
+    if _cut(job):
+        return _framed_timeline(job, targets)
+    return build_timeline(
+        job.document, job.clips, job.paragraphs, targets, job.stems,
+        chapter_minutes=job.chapter_minutes, kinds=job.kinds,
+    )  # fmt: skip
 
 
 def assemble(
     job: Assembly,
+    timeline: Timeline,
     guard: Callable[[Callable[[], None]], None],
     with_timeline: Callable[[Timeline], None],
-) -> Timeline:
-    """Write everything; returns the timeline the sync files must describe. ``guard``
-    runs a step and turns a failed write into one clear error; ``with_timeline`` (the
-    sync files) runs alongside the encoders."""
+) -> None:
+    """Write everything into ``job.stage`` for ``timeline`` (from :func:`plan_timeline`).
+    ``guard`` runs a step and turns a failed write into one clear error; ``with_timeline``
+    (the sync files) runs alongside the encoders."""
     rate = job.clips[0].sample_rate
-    targets = target_gaps(job.document, job.paragraphs, job.gap)
-    # Paragraph MP3s are cut from the full one only at the paragraphs' own rate.
-    cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
-    cut = cut and not job.delivery.resamples
-    if cut:
-        timeline = _framed_timeline(job, targets)
-    else:
-        timeline = build_timeline(
-            job.document, job.clips, job.paragraphs, targets, job.stems,
-            chapter_minutes=job.chapter_minutes,
-        )  # fmt: skip
-    parts = _parts(job, timeline)
+    cut = _cut(job)
+    parts = _parts(job)
     metadata = ffmetadata(timeline)
-    with temporary_folder(job.folder) as workdir:
+    with temporary_folder(job.stage) as workdir:
         tasks: list[Callable[[], None]] = []
         if cut:
             asked = "mp3" in job.full_formats
-            full = job.folder / f"{job.base}.mp3" if asked else workdir / "full.mp3"
+            full = job.stage / f"{job.base}.mp3" if asked else workdir / "full.mp3"
             chunks = _mp3_chunks(job, timeline)
             if len(chunks) > 1:
                 encode = encode_mp3_chunks_task(
@@ -95,17 +116,14 @@ def assemble(
                     options=NO_RESERVOIR, delivery=job.delivery,
                 )  # fmt: skip
             cuts = [
-                (
-                    *mp3join.cut(item.offset, item.clip.sample_count),
-                    item.clip.sample_count,
-                    job.folder / f"{item.stem}.mp3",
-                )
-                for item in timeline.placed
+                (*mp3join.cut(item.offset, length), length, job.stage / f"{item.stem}.mp3")
+                for item, pause in zip(timeline.placed, timeline.gaps, strict=True)
                 if item.stem in job.redo["mp3"]
+                for length in [item.clip.sample_count + pause]
             ]
             tasks.append(partial(_encode_then_cut, encode, full, cuts))
         for fmt in job.full_formats:
-            out = job.folder / f"{job.base}.{fmt}"
+            out = job.stage / f"{job.base}.{fmt}"
             if fmt == "wav":
                 tasks.append(partial(_checked_wav, parts, rate, out, timeline.sample_count))
             elif not (fmt == "mp3" and cut):
@@ -127,12 +145,11 @@ def assemble(
             if fmt == "mp3" and cut:
                 continue
             stems = [s for s in job.stems if s in job.redo[fmt]]
-            pairs = [(job.folder / f"{s}.wav", job.folder / f"{s}.{fmt}") for s in stems]
+            pairs = [(job.sources[s], job.stage / f"{s}.{fmt}") for s in stems]
             extra = job.delivery.codec_options(fmt)
             tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT, extra=extra)
         guard(partial(run_parallel, tasks, job.jobs))
     _check_durations(job, timeline)
-    return timeline
 
 
 # Without the bit reservoir every MP3 frame stands alone, so paragraphs can be cut out.
@@ -176,11 +193,9 @@ def _mp3_chunks(job: Assembly, timeline: Timeline) -> list[tuple[Parts, int]]:
     chunks: list[tuple[Parts, int]] = []
     for first, stop in pairwise(edges):
         parts: list[tuple[Path | None, int]] = []
-        for item, gap in zip(timeline.placed, timeline.gaps, strict=True):
+        for item in timeline.placed:
             if first <= item.offset < stop:
-                parts.append((job.folder / f"{item.stem}.wav", 0))
-                if gap:
-                    parts.append((None, gap))
+                parts.append((job.sources[item.stem], 0))
         last = stop == total
         chunks.append((parts, 0 if last else (stop - first) // mp3join.FRAME_SAMPLES))
     return chunks
@@ -201,17 +216,13 @@ def _framed_timeline(job: Assembly, targets: list[int]) -> Timeline:
         start = following
     return build_timeline(
         job.document, job.clips, job.paragraphs, gaps, job.stems,
-        chapter_minutes=job.chapter_minutes,
+        chapter_minutes=job.chapter_minutes, kinds=job.kinds,
     )  # fmt: skip
 
 
-def _parts(job: Assembly, timeline: Timeline) -> Parts:
-    parts: list[tuple[Path | None, int]] = []
-    for stem, gap in zip(job.stems, timeline.gaps, strict=True):
-        parts.append((job.folder / f"{stem}.wav", 0))
-        if gap:
-            parts.append((None, gap))
-    return parts
+def _parts(job: Assembly) -> Parts:
+    # Each paragraph's WAV ends with its pause: the full-length audio is the files in order.
+    return [(job.sources[stem], 0) for stem in job.stems]
 
 
 def _checked_wav(parts: Parts, rate: int, out: Path, expected: int) -> None:
@@ -225,7 +236,7 @@ def _check_durations(job: Assembly, timeline: Timeline) -> None:
         if fmt == "wav":
             continue
         # What a player plays: ffprobe's duration less the decoder delay (see probe).
-        found = probe(job.folder / f"{job.base}.{fmt}").played_ms / 1000
+        found = probe(job.stage / f"{job.base}.{fmt}").played_ms / 1000
         if abs(found - expected) * 1000 > TOLERANCE_MS:
             raise ReaderError(
                 f"{job.base}.{fmt} lasts {found:.3f} s but its sync map {expected:.3f} s; "

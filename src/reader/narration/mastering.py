@@ -144,13 +144,13 @@ def _next_gain(tried: list[tuple[float, float]]) -> float:
     return g1 - e1 * (g1 - g0) / (e1 - e0)
 
 
-def measure_timeline(timeline: Timeline, folder: Path) -> Measurement:
-    """Measure the full-length audio as laid out in ``timeline`` (from the mastered
-    paragraph WAVs in ``folder``): what the summary reports."""
+def measure_timeline(timeline: Timeline) -> Measurement:
+    """Measure the full-length audio as laid out in ``timeline`` (from each placed clip's
+    WAV and the pause after it): what the summary reports."""
     parts: Parts = [
         item
         for placed, gap in zip(timeline.placed, timeline.gaps, strict=True)
-        for item in ((folder / f"{placed.stem}.wav", 0), (None, gap))
+        for item in ((placed.clip.wav_path, 0), (None, gap))
         if item[0] is not None or item[1]
     ]
     return measure(parts, timeline.sample_rate)

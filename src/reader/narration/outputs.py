@@ -59,11 +59,25 @@ def _write_epub(job: BookJob) -> Path:
     # Imported here: the EPUB builder is not needed unless a book is asked for, and
     # reader.epub.fromrender imports this module (for BookJob) only to type its argument.
     from reader.epub.fromrender import write_epub
+    from reader.epub.ownbook import write_own_book
+    from reader.epub.owncheck import is_epub
 
-    return write_epub(job)
+    # An EPUB in: the reader's own book, read along (its files kept); else one built anew.
+    return write_own_book(job) if is_epub(job.document.path) else write_epub(job)
 
 
 register_book_format("epub", _write_epub)
+
+
+def check_book_inputs(document: Document, books: Sequence[str]) -> None:
+    """Raise the one-line refusal a book asked for would end with, before any narration
+    is spent on it (today: the read-along edition of an EPUB the reader cannot mark up)."""
+    if "epub" not in books:
+        return
+    from reader.epub.owncheck import is_epub, preflight
+
+    if is_epub(document.path):
+        preflight(document.path)
 
 
 def parse_formats(text: str) -> list[str]:

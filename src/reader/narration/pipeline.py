@@ -2,10 +2,16 @@
 -> sync files, into one output folder.
 
 Safety: the folder is locked for the whole run (two renders into one folder take turns),
-temporary files left by a killed run are removed first (``reader.atomic`` names them all),
-and every file is written under a temporary name and renamed, so a final name always holds
-a whole file. Paragraph audio comes from the cache, so an interrupted run continues where it
-stopped.
+temporary files and staging folders left by a killed run are removed first
+(``reader.atomic`` names them all), and the outputs are written as one set: built in a
+staging folder, checked, then moved into place, with an earlier render's files that this
+one does not produce removed (``staging``). A failure at any point before that leaves the
+folder as it was. Paragraph audio comes from the cache, so an interrupted run continues
+where it stopped.
+
+Paragraph files hold the paragraph and the pause after it, so the playlist and the read-
+along book sound like the full-length file; their own sync maps say so
+(``pause_after_samples``).
 
 Units: ``gap_ms`` milliseconds; everything else in samples (see ``syncformats``).
 """
@@ -17,24 +23,28 @@ import fcntl
 import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
-from reader.atomic import atomic_path, clone_or_copy, remove_leftovers
+from reader.atomic import remove_leftovers
 from reader.audio.cover import choose_cover
 from reader.audio.formats import CODECS, DEFAULT_PROFILE, WAV_HINT, require
-from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement, Preset
+from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement
 from reader.audio.stream import Delivery
-from reader.document import Document, Paragraph
+from reader.document import Document
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration.announcements import PARAGRAPH, Entry, entry_gaps, plan_entries
 from reader.narration.cache import write_chunks, write_text
-from reader.narration.fulllength import Assembly, assemble, redo_sets
+from reader.narration.fulllength import Assembly, assemble, plan_timeline, redo_sets
+from reader.narration.languages import plan_voices
 from reader.narration.manifest import Manifest, input_digest
 from reader.narration.mastering import master, measure_timeline
-from reader.narration.outputs import BOOK_FORMATS, BookJob, check_writable
+from reader.narration.multivoice import MultiVoiceRenderer
+from reader.narration.outputs import BOOK_FORMATS, BookJob, check_book_inputs, check_writable
 from reader.narration.pronunciations import Dictionary, load_dictionary
-from reader.narration.renderer import NarrationSettings, ParagraphRenderer, Progress
+from reader.narration.renderer import NarrationSettings, Progress
+from reader.narration.staging import commit, staging_folder, write_padded_wav
 from reader.narration.syncformats import (
     SYNC_FORMAT,
     Placed,
@@ -45,7 +55,6 @@ from reader.narration.syncformats import (
     paragraph_json,
     speaker,
     srt,
-    target_gaps,
     webvtt,
 )
 from reader.narration.timing import RenderedParagraph
@@ -69,6 +78,8 @@ class RenderRequest:
     granularity: str = "sentence"  # what a book format highlights: sentence or word
     chapter_minutes: float = 10.0  # chapter length when the document has no sections
     cluster: str | None = None  # a Dask scheduler address to synthesise on
+    credits: bool = True  # "<title>. By <author>." first, "End of <title>." last
+    headings: bool = True  # each section's heading spoken before its paragraphs
     loudness: str = DEFAULT_LOUDNESS  # a preset of reader.audio.loudness, or "off"
     cover: Path | None = None  # --cover: a PNG or JPEG for the full-length files
     profile: str = DEFAULT_PROFILE  # a key of reader.audio.formats.PROFILES
@@ -83,6 +94,7 @@ class RenderSummary:
     paragraphs: int
     seconds: float | None
     synthesised: int
+    notices: tuple[str, ...] = ()  # lines for people however quiet the run
 
 
 @contextlib.contextmanager
@@ -98,21 +110,6 @@ def folder_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """Put the cached paragraph audio at ``target``: a copy (a reflink where the filesystem
-    shares blocks), never a hard link, so editing an output cannot change the cache."""
-    with atomic_path(target) as temp:
-        clone_or_copy(source, temp)
-
-
-def _write_paragraph(
-    folder: Path, stem: str, paragraph: Paragraph, clip: RenderedParagraph
-) -> None:
-    _link_or_copy(clip.wav_path, folder / f"{stem}.wav")
-    item = Placed(paragraph, clip, 0, stem)
-    write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
 
 
 def write_if_changed(path: Path, text: str) -> None:
@@ -153,33 +150,44 @@ def _write_sync_files(
 
 
 def render_document(request: RenderRequest) -> RenderSummary:
-    """Render, assemble and write everything asked; returns what was done."""
-    document, folder, base = request.document, request.out_dir, request.base
+    """Render, assemble and write everything asked, as one set (see ``staging``);
+    returns what was done."""
+    document, folder = request.document, request.out_dir
     encoded = [f for f in request.formats if f in CODECS]
     books = [f for f in request.formats if f in BOOK_FORMATS]
     copies = list(dict.fromkeys([*encoded, *(["mp3"] if books else [])]))
     if copies or request.settings.stretch != 1.0:
         require(", ".join(copies) or "speech outside the voice's exact rates", WAV_HINT)
     check_writable(folder)
+    check_book_inputs(document, books)
     paragraphs = document.select(request.indices)
     width = max(3, len(str(len(document.paragraphs))))
     stems = [f"p{p.number:0{width}d}" for p in paragraphs]
+    entries = plan_entries(
+        document, paragraphs, stems, credits=request.credits, headings=request.headings
+    )
+    spoken = [e for e in entries if e.kind != PARAGRAPH]
     with folder_lock(folder):
         remove_leftovers(folder)
-        with ParagraphRenderer(
+        plan = plan_voices(document, paragraphs, request.settings.voice)
+        # Credits and headings are read by the voice of the document's language.
+        spoken_voices = [plan.document_voice] * len(spoken)
+        with MultiVoiceRenderer(
             request.settings,
+            [*plan.voices, *spoken_voices],
             request.cache_dir,
             request.jobs,
             cluster=request.cluster,
             pronunciations=document_dictionary(document),
         ) as renderer:
-            keys = [renderer.key(p.text) for p in paragraphs]
+            keys = renderer.keys(paragraphs, plan.voices)
+            spoken_keys = renderer.keys([e.paragraph for e in spoken], spoken_voices)
             settings = [stems, list(request.formats), request.gap_ms, CODECS, SYNC_FORMAT]
-            settings += [request.loudness, str(request.cover or ""), TAGS_FORMAT]
-            settings.append(request.profile)
-            narrator = renderer.voice
+            settings += [[(e.kind, e.stem, k) for e, k in zip(spoken, spoken_keys, strict=True)]]
             if books:
                 settings.append(request.granularity)
+            settings += [request.loudness, str(request.cover or ""), TAGS_FORMAT]
+            settings.append(request.profile)
             digest = input_digest(document, paragraphs, keys, settings)
             old = Manifest.read(folder)
             if old.up_to_date(folder, digest):
@@ -188,128 +196,210 @@ def render_document(request: RenderRequest) -> RenderSummary:
                 return RenderSummary(
                     f"{folder} is up to date ({len(paragraphs)} paragraphs)",
                     len(paragraphs),
-                    _recorded_seconds(folder / f"{base}.json"),
+                    _recorded_seconds(folder / f"{request.base}.json"),
                     0,
+                    notices=plan.notes,
                 )
-            Manifest.forget(folder)
-            written_paragraphs: set[int] = set()
-
-            def write_paragraph(position: int, clip: RenderedParagraph) -> None:
-                # Written as each paragraph arrives, while the rest are synthesised.
-                stem, paragraph = stems[position], paragraphs[position]
-                _guard(partial(_write_paragraph, folder, stem, paragraph, clip), folder=folder)
-                written_paragraphs.add(position)
-
-            # On RenderFailed every paragraph that did render is already written; the error
-            # names the others.
-            clips = renderer.render_many(paragraphs, request.progress, on_rendered=write_paragraph)
-            synthesised = renderer.synthesised
-            corrupt = renderer.cache.corrupt_notice()
-        if len(written_paragraphs) != len(clips):
-            raise ReaderError("not every paragraph was written", EXIT_FAILURE)
-        rate = clips[0].sample_rate
-        preset = PRESETS.get(request.loudness)
-        # WAV alone needs no ffmpeg; then the level is left as the engine made it.
-        measurable = shutil.which("ffmpeg") is not None
-        if preset is not None and measurable:
-            clips, keys = _master(
-                request,
-                paragraphs=paragraphs,
-                stems=stems,
-                clips=clips,
-                keys=keys,
-                preset=preset,
-                old_keys=list(old.stems.values()),
-            )
-        stale = {s for s, k in zip(stems, keys, strict=True) if old.stems.get(s) != k}
-        full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
-        job = Assembly(
-            document=document,
-            paragraphs=paragraphs,
-            clips=clips,
-            stems=stems,
-            folder=folder,
-            base=base,
-            gap=rate * request.gap_ms // 1000,
-            full_formats=full_formats,
-            copies=copies,
-            redo=redo_sets(copies, stems, stale, old, folder),
-            jobs=request.jobs,
-            chapter_minutes=request.chapter_minutes,
-            delivery=_delivery(request, narrator, [f for f in full_formats if f != "wav"]),
+            # On RenderFailed nothing has been written: the folder keeps the earlier render,
+            # the cache the paragraphs that did render, and the error names the others.
+            clips = renderer.render_many(paragraphs, plan.voices, request.progress)
+            synthesised = renderer.synthesised  # paragraphs, as the summary counts them
+            said = renderer.render_many([e.paragraph for e in spoken], spoken_voices)
+            corrupt = renderer.corrupt_notice()
+        by_stem = dict(zip(stems, zip(clips, keys, strict=True), strict=True))
+        said_stems = [e.stem for e in spoken]
+        by_stem.update(zip(said_stems, zip(said, spoken_keys, strict=True), strict=True))
+        job = _Plan(
+            entries,
+            [by_stem[e.stem][0] for e in entries],
+            [by_stem[e.stem][1] for e in entries],
+            copies,
+            books,
+            digest,
+            old,
+            narrator=plan.document_voice or renderer_voice(request),
         )
-        audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
-        sync_names = [f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json")]
-        write_sync = partial(
-            _write_sync_files, folder, base, audio, encoded[0] if encoded else "wav"
-        )
-        measured: list[Measurement] = []
-
-        def sync_task(timeline: Timeline) -> None:
-            # The loudness of the full-length audio is measured while it is encoded.
-            write_sync(timeline)
-            if measurable:
-                measured.append(measure_timeline(timeline, folder))
-
-        timeline = assemble(job, partial(_guard, folder=folder), sync_task)
-        written = [f"{base}.{fmt}" for fmt in full_formats]
-        for name in books:
-            mp3s = [folder / f"{stem}.mp3" for stem in stems]
-            book = BookJob(document, clips, mp3s, folder, base, request.granularity)
-            written.append(BOOK_FORMATS[name](book).name)
-        names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *copies)]
-        names += [*written, *sync_names]
-        if job.delivery.cover is not None:
-            names.append(job.delivery.cover.name)
-        _guard(
-            partial(Manifest.write, folder, digest, dict(zip(stems, keys, strict=True)), names),
-            folder=folder,
-        )
+        with staging_folder(folder) as stage:
+            job = _master(request, job, stage)
+            timeline, removed = _build_and_commit(request, job, stage)
+    rate = timeline.sample_rate
     seconds = timeline.sample_count // rate
-    files = len(written) + len(sync_names)
+    files = len([f for f in request.formats if f in (*CODECS, "wav")]) + len(books) + 5
     line = (
         f"wrote {len(clips)} paragraphs ({seconds // 60}:{seconds % 60:02d}; "
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
-    line += f"; loudness {measured[0].describe(preset)}" if measured else ""
-    if preset is not None and not measurable:
+    preset = PRESETS.get(request.loudness)
+    line += f"; loudness {job.measured[0].describe(preset)}" if job.measured else ""
+    if preset is not None and not _measurable():
         line += "; loudness left as spoken (ffmpeg, which measures it, is not installed)"
-    return RenderSummary(line, len(clips), timeline.sample_count / rate, synthesised)
+    notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
+    return RenderSummary(
+        line, len(clips), timeline.sample_count / rate, synthesised, notices=notices
+    )
 
 
-def _master(
-    request: RenderRequest,
-    *,
-    paragraphs: Sequence[Paragraph],
-    stems: Sequence[str],
-    clips: Sequence[RenderedParagraph],
-    keys: Sequence[str],
-    preset: Preset,
-    old_keys: Sequence[str],
-) -> tuple[list[RenderedParagraph], list[str]]:
-    """Master the paragraph WAVs in the folder to ``preset`` (see ``mastering``); returns
-    the mastered clips and the paragraph keys marked with the gain (a changed gain makes
-    every encoded copy stale)."""
-    folder = request.out_dir
-    rate = clips[0].sample_rate
-    gaps = target_gaps(request.document, paragraphs, rate * request.gap_ms // 1000)
-    outputs = [folder / f"{stem}.wav" for stem in stems]
-    previous = next(iter(old_keys), "").partition(":")[2]
-    mastered = master(clips, outputs, gaps, preset, jobs=request.jobs, previous=previous)
-    for position in mastered.reshaped:  # room tone moved their sync maps
-        stem = stems[position]
-        item = Placed(paragraphs[position], mastered.clips[position], 0, stem)
-        write_if_changed(folder / f"{stem}.json", paragraph_json(item, f"{stem}.wav"))
-    return mastered.clips, [f"{key}:{mastered.tag}" for key in keys]
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the render produced, in the order spoken (paragraphs, and the credits and
+    headings among them), and what the folder held before."""
+
+    entries: Sequence[Entry]
+    clips: Sequence[RenderedParagraph]
+    keys: Sequence[str]
+    copies: Sequence[str]
+    books: Sequence[str]
+    digest: str
+    old: Manifest
+    narrator: str = ""  # the voice, for the audiobook tags
+    measured: list[Measurement] = field(default_factory=list)  # of the full-length audio
+
+    @property
+    def stems(self) -> list[str]:
+        """The file stem of each entry."""
+        return [entry.stem for entry in self.entries]
+
+
+def _build_and_commit(
+    request: RenderRequest, plan: _Plan, stage: Path
+) -> tuple[Timeline, list[str]]:
+    """Write every output into ``stage``, check it, then move the set into the folder;
+    returns the timeline and the names of an earlier render's files that were removed."""
+    folder, base, old, stems = request.out_dir, request.base, plan.old, plan.stems
+    rate = plan.clips[0].sample_rate
+    full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
+    gap = rate * request.gap_ms // 1000
+    job = Assembly(
+        document=request.document,
+        paragraphs=[entry.paragraph for entry in plan.entries],
+        clips=plan.clips,
+        stems=stems,
+        folder=folder,
+        stage=stage,
+        sources={},
+        base=base,
+        gap=gap,
+        full_formats=full_formats,
+        copies=plan.copies,
+        redo={},
+        jobs=request.jobs,
+        chapter_minutes=request.chapter_minutes,
+        kinds=[entry.kind for entry in plan.entries],
+        targets=entry_gaps(request.document, plan.entries, gap),
+        delivery=_delivery(request, plan.narrator, full_formats, stage),
+    )
+    timeline = plan_timeline(job)
+    # A paragraph's files hold its following pause: they are unchanged only if both the
+    # paragraph's audio (its cache key) and that pause are.
+    records = {
+        stem: f"{key}+{pause}"
+        for stem, key, pause in zip(stems, plan.keys, timeline.gaps, strict=True)
+    }
+    stale = {
+        stem
+        for stem in stems
+        if old.stems.get(stem) != records[stem]
+        or not (old.unchanged(folder, f"{stem}.wav") and old.unchanged(folder, f"{stem}.json"))
+    }
+    sources = {stem: (stage if stem in stale else folder) / f"{stem}.wav" for stem in stems}
+    for item, pause in zip(timeline.placed, timeline.gaps, strict=True):
+        if item.stem in stale:
+            _guard(partial(_write_paragraph, stage, item, pause), folder=folder)
+    job = replace(job, sources=sources, redo=redo_sets(plan.copies, stems, stale, old, folder))
+    audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
+    encoded = [f for f in request.formats if f in CODECS]
+    write_sync = partial(_write_sync_files, stage, base, audio, encoded[0] if encoded else "wav")
+
+    def sync_task(timeline: Timeline) -> None:
+        # The loudness of the full-length audio is measured while it is encoded.
+        write_sync(timeline)
+        if _measurable():
+            plan.measured.append(measure_timeline(timeline))
+
+    assemble(job, timeline, partial(_guard, folder=folder), sync_task)
+    written = [f"{base}.{fmt}" for fmt in full_formats]
+    # The book reads the paragraphs, each file ending where the next entry starts.
+    padded = [
+        (
+            item.stem,
+            RenderedParagraph(
+                sources[item.stem],
+                replace(item.clip.sync, sample_count=item.clip.sample_count + pause),
+            ),
+        )
+        for item, pause in zip(timeline.placed, timeline.gaps, strict=True)
+        if item.kind == PARAGRAPH
+    ]
+    for name in plan.books:
+        mp3s = [(stage if s in job.redo["mp3"] else folder) / f"{s}.mp3" for s, _ in padded]
+        clips = [clip for _, clip in padded]
+        book = BookJob(request.document, clips, mp3s, stage, base, request.granularity)
+        written.append(BOOK_FORMATS[name](book).name)
+    names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *plan.copies)]
+    names += [*written, *(f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json"))]
+    if job.delivery.cover is not None:
+        names.append(job.delivery.cover.name)
+    removed: list[str] = []
+
+    def move() -> None:
+        removed.extend(
+            commit(
+                stage,
+                folder,
+                names,
+                old,
+                partial(Manifest.write, folder, plan.digest, records, names),
+            )
+        )
+
+    _guard(move, folder=folder)
+    return timeline, removed
+
+
+def _write_paragraph(stage: Path, item: Placed, pause: int) -> None:
+    """``pNNN.wav`` (the paragraph and the pause after it) and its sync map, in ``stage``."""
+    write_padded_wav(item.clip.wav_path, pause, stage / f"{item.stem}.wav")
+    write_text(stage / f"{item.stem}.json", paragraph_json(item, f"{item.stem}.wav", pause))
+
+
+def _measurable() -> bool:
+    """Whether ffmpeg is here to measure loudness (WAV alone needs no ffmpeg; then the
+    level is left as the engine made it)."""
+    return shutil.which("ffmpeg") is not None
+
+
+def renderer_voice(request: RenderRequest) -> str:
+    """The voice asked for, or the default engine's name, for the narrator tag."""
+    return request.settings.voice or "espeak"
+
+
+def _master(request: RenderRequest, plan: _Plan, stage: Path) -> _Plan:
+    """Master every entry's audio to the loudness preset (see ``mastering``) into
+    ``stage``; the keys carry the gain, so a changed gain makes every file stale."""
+    preset = PRESETS.get(request.loudness)
+    if preset is None or not _measurable():
+        return plan
+    rate = plan.clips[0].sample_rate
+    gaps = entry_gaps(request.document, plan.entries, rate * request.gap_ms // 1000)
+    masters = stage / ".mastered"
+    masters.mkdir(exist_ok=True)
+    outputs = [masters / f"{stem}.wav" for stem in plan.stems]
+    # The last render's tag, from its records ("<key>:<tag>+<pause>").
+    previous = next(iter(plan.old.stems.values()), "").partition(":")[2].rpartition("+")[0]
+    mastered = master(plan.clips, outputs, gaps, preset, jobs=request.jobs, previous=previous)
+    keys = [f"{key}:{mastered.tag}" for key in plan.keys]
+    return replace(plan, clips=mastered.clips, keys=keys)
 
 
 # Bumped when the tags or cover art change, so folders are encoded again.
 TAGS_FORMAT = "tags-1"
 
 
-def _delivery(request: RenderRequest, narrator: str, encoded: Sequence[str]) -> Delivery:
-    """The audiobook tags and the cover (written into the folder as ``cover.jpg`` or
+def _delivery(
+    request: RenderRequest, narrator: str, full_formats: Sequence[str], stage: Path
+) -> Delivery:
+    """The audiobook tags and the cover (written into ``stage`` as ``cover.jpg`` or
     ``cover.png``) for the encoded full-length files."""
     document = request.document
     author = speaker(document)
@@ -324,12 +414,24 @@ def _delivery(request: RenderRequest, narrator: str, encoded: Sequence[str]) -> 
         ("narrator", narrator),
         ("description", description),
     )
-    if not encoded:
+    if not [fmt for fmt in full_formats if fmt != "wav"]:
         return Delivery(tags, profile=request.profile)
     source = Path(document.path) if document.path else None
-    cover = choose_cover(source, request.cover, document.title, author, request.out_dir)
+    cover = choose_cover(source, request.cover, document.title, author, stage)
     m4b = (("media_type", "2"),)
     return Delivery(tags, m4b_tags=m4b, cover=cover, profile=request.profile)
+
+
+def removed_notice(removed: Sequence[str], request: RenderRequest) -> str:
+    """One line naming what an earlier render left that this render replaced or dropped."""
+    shown = ", ".join(removed[:4]) + (f" and {len(removed) - 4} more" if len(removed) > 4 else "")
+    partial_render = len(request.indices) < len(request.document.paragraphs)
+    why = (
+        "the folder now holds only the paragraphs rendered and full-length files made of them"
+        if partial_render
+        else "they do not belong to this render"
+    )
+    return f"removed {len(removed)} files of an earlier render ({shown}): {why}"
 
 
 def document_dictionary(document: Document) -> Dictionary:

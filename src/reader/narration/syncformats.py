@@ -43,6 +43,7 @@ class Placed:
     clip: RenderedParagraph
     offset: int
     stem: str  # file name without extension, e.g. "p007"
+    kind: str = "paragraph"  # or an announcement: "opening", "heading", "closing"
 
     @property
     def end(self) -> int:
@@ -68,7 +69,16 @@ class Timeline:
     def chapters(self) -> list[Chapter]:
         """At most 255 chapters: one per section when the document has sections, else
         about ``chapter_minutes`` each (see ``chapters.plan_chapters``)."""
-        placed = [PlacedParagraph(item.paragraph, item.offset, item.end) for item in self.placed]
+        placed = []
+        heading: int | None = None
+        for item in self.placed:
+            if item.kind == "heading":
+                heading = item.offset
+            elif item.kind == "paragraph":
+                # A section's chapter starts where its heading is spoken.
+                start = item.offset if heading is None else heading
+                placed.append(PlacedParagraph(item.paragraph, start, item.end))
+                heading = None
         return plan_chapters(
             self.document,
             placed,
@@ -103,12 +113,15 @@ def build_timeline(
     stems: Sequence[str],
     *,
     chapter_minutes: float = DEFAULT_MINUTES,
+    kinds: Sequence[str] = (),
 ) -> Timeline:
-    """Lay the paragraphs end to end, each followed by its gap."""
+    """Lay the paragraphs end to end, each followed by its gap (``kinds``: what each one
+    is, when some are announcements; see ``announcements``)."""
     placed: list[Placed] = []
     offset = 0
-    for paragraph, clip, stem, gap in zip(paragraphs, clips, stems, gaps, strict=True):
-        placed.append(Placed(paragraph, clip, offset, stem))
+    kinds = kinds or ["paragraph"] * len(clips)
+    for paragraph, clip, stem, gap, kind in zip(paragraphs, clips, stems, gaps, kinds, strict=True):
+        placed.append(Placed(paragraph, clip, offset, stem, kind))
         offset += clip.sample_count + gap
     sample_rate = clips[0].sample_rate if clips else 22050
     return Timeline(document, tuple(placed), tuple(gaps), sample_rate, chapter_minutes)
@@ -133,27 +146,62 @@ def _unit(unit: TimedUnit, rate: int, offset: int = 0) -> dict[str, Any]:
 
 
 def paragraph_map(
-    paragraph: Paragraph, sync: ParagraphSync, audio: str, offset: int = 0
+    paragraph: Paragraph,
+    sync: ParagraphSync,
+    audio: str,
+    offset: int = 0,
+    pause: int = 0,
+    *,
+    own_file: bool = False,
 ) -> dict[str, Any]:
-    """The sync map of one paragraph (``offset`` shifts it into a longer audio file)."""
+    """The sync map of one paragraph (``offset`` shifts it into a longer audio file).
+
+    ``pause`` is the silence after the paragraph (``pause_after_samples``). A paragraph's
+    own file holds its following pause, so there (``own_file``) ``sample_count`` is the
+    file's length, pause included; in the whole-document map it is the paragraph's span
+    in the full-length audio, as it always was. The ``paragraph`` unit ends where the
+    speech does either way."""
     rate = sync.sample_rate
     whole = TimedUnit(0, sync.sample_count, 0, len(paragraph.text), paragraph.text)
+    length = sync.sample_count + (pause if own_file else 0)
     return {
         "format": SYNC_FORMAT,
         "number": paragraph.number,
         "audio": audio,
         "sample_rate": rate,
-        "sample_count": sync.sample_count,
-        "duration_ms": round(sync.duration_ms, 3),
+        "sample_count": length,
+        "duration_ms": round(length * 1000 / rate, 3),
+        "pause_after_samples": pause,
         "paragraph": _unit(whole, rate, offset),
         "sentences": [_unit(u, rate, offset) for u in sync.sentences],
         "words": [_unit(u, rate, offset) for u in sync.words],
     }
 
 
-def paragraph_json(item: Placed, audio: str) -> str:
-    """``p001.json``: the paragraph's own sync map (times in its own audio file)."""
-    return json.dumps(paragraph_map(item.paragraph, item.clip.sync, audio), ensure_ascii=False)
+def paragraph_json(item: Placed, audio: str, pause: int = 0) -> str:
+    """``p001.json``: the paragraph's own sync map (times in its own audio file, which
+    ends with the ``pause`` samples of silence that follow the paragraph). An
+    announcement's map has its ``kind`` where a paragraph's has its ``number``."""
+    map_ = paragraph_map(item.paragraph, item.clip.sync, audio, pause=pause, own_file=True)
+    if item.kind != "paragraph":
+        map_ = {"kind" if key == "number" else key: value for key, value in map_.items()}
+        map_["kind"] = item.kind
+    return json.dumps(map_, ensure_ascii=False)
+
+
+def _announcement(item: Placed, pause: int, extension: str, rate: int) -> dict[str, Any]:
+    """An announcement in the whole-document map: what was said, where, and its file."""
+    return {
+        "kind": item.kind,
+        "text": item.paragraph.text,
+        "section": item.paragraph.section_index + 1,
+        "offset_samples": item.offset,
+        "sample_count": item.clip.sample_count,
+        "pause_after_samples": pause,
+        "start_ms": round(item.offset * 1000 / rate, 3),
+        "end_ms": round(item.end * 1000 / rate, 3),
+        "audio": f"{item.stem}.{extension}",
+    }
 
 
 def read_paragraph_json(text: str, paragraph: Paragraph) -> ParagraphSync:
@@ -192,12 +240,21 @@ def document_json(timeline: Timeline, audio: dict[str, str], extension: str) -> 
             for c in timeline.chapters()
         ],
     }
+    pairs = list(zip(timeline.placed, timeline.gaps, strict=True))
+    # Spoken credits and headings apart from the paragraphs, so readers of ``paragraphs``
+    # see exactly what they always did (see ``announcements``).
+    head["announcements"] = [
+        _announcement(item, pause, extension, rate)
+        for item, pause in pairs
+        if item.kind != "paragraph"
+    ]
     yield json.dumps(head, ensure_ascii=False)[:-1] + ', "paragraphs": ['
-    for index, item in enumerate(timeline.placed):
+    for index, (item, pause) in enumerate(p for p in pairs if p[0].kind == "paragraph"):
+        in_full = audio.get(extension, "")
         entry = {
             "offset_samples": item.offset,
             "paragraph_audio": f"{item.stem}.{extension}",
-            **paragraph_map(item.paragraph, item.clip.sync, audio.get(extension, ""), item.offset),
+            **paragraph_map(item.paragraph, item.clip.sync, in_full, item.offset, pause),
         }
         yield ("," if index else "") + json.dumps(entry, ensure_ascii=False)
     yield "]}\n"
@@ -341,9 +398,12 @@ def lrc(timeline: Timeline) -> str:
 def m3u8(timeline: Timeline, extension: str) -> str:
     """An extended M3U playlist of the paragraph files, with titles."""
     lines = ["#EXTM3U", f"#PLAYLIST:{_flat(timeline.document.title)}"]
-    for item in timeline.placed:
-        seconds = round(item.clip.sample_count / item.clip.sample_rate, 3)
+    for item, pause in zip(timeline.placed, timeline.gaps, strict=True):
+        # The paragraph files end with the pause that follows them.
+        seconds = round((item.clip.sample_count + pause) / item.clip.sample_rate, 3)
         title = f"{item.paragraph.number}. {opening_words(item.paragraph.text, 8)}"
+        if item.kind != "paragraph":
+            title = item.paragraph.text
         lines += [f"#EXTINF:{seconds},{_flat(title)}", f"{item.stem}.{extension}"]
     return "\n".join(lines) + "\n"
 

@@ -51,10 +51,28 @@ class ReaderApp(App[None]):
         for theme in reader_themes():
             self.register_theme(theme)
         name = session.state.theme if session.state.theme in THEME_NAMES else DEFAULT_THEME
-        self.theme = name
+        self._start_theme(name)
         if session.settings.keymap:
             # Before the screen exists, so the key line and help show the user's keys.
             self.set_keymap(session.settings.keymap)
+
+    def _start_theme(self, name: str) -> None:
+        """Set the first theme without Textual's theme watcher: before the app runs, the
+        watcher queues a second parse of the whole stylesheet (a fifth of the start-up
+        time); giving the stylesheet this theme's variables before its first parse makes
+        that one right. What the watcher does besides is done here (Textual is pinned
+        exactly)."""
+        self.set_reactive(App.theme, name)
+        # The stylesheet was made with the default theme's variables; it is first parsed
+        # when the app starts, with these.
+        self.stylesheet.set_variables(self.get_css_variables())
+        theme = self.current_theme
+        classes = {c: False for c in self.classes if c.startswith("-theme-")}
+        classes[f"-theme-{theme.name}"] = True
+        classes["-dark-mode"] = theme.dark
+        classes["-light-mode"] = not theme.dark
+        self.update_classes(classes, update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
 
     @property
     def cursor_position(self) -> Offset:
@@ -172,6 +190,9 @@ def create_app(
     narrator = None
     if player is not None and factory is not None:
         narrator = Narrator(document, player, factory, state.voice, state.rate)
+        # A voice slow to load (Piper) starts loading in a worker now, in parallel with
+        # the first paint; the screen makes its renderer once it has painted.
+        narrator.preload(renderer=False)
     session = Session(document, store, settings, key, state, narrator, start, messages, quiet)
     # A 1 MB document is millions of small immutable objects; left to the cyclic garbage
     # collector they are rescanned on every full collection, which showed up as key

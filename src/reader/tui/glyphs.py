@@ -19,8 +19,10 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PIL import Image, ImageDraw, ImageFont
+if TYPE_CHECKING:  # Pillow is imported on first use: size 1 never draws a glyph
+    from PIL import ImageFont
 
 FONT_FILES = (
     Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
@@ -39,6 +41,8 @@ def available_fonts() -> tuple[Path | None, ...]:
 @lru_cache(maxsize=64)
 def font(position: int, size: int) -> ImageFont.FreeTypeFont:
     """Font ``position`` of :func:`available_fonts` at ``size`` pixels."""
+    from PIL import ImageFont
+
     path = available_fonts()[position]
     if path is None:
         loaded = ImageFont.load_default(size=size)
@@ -48,6 +52,8 @@ def font(position: int, size: int) -> ImageFont.FreeTypeFont:
 
 
 def _signature(face: ImageFont.FreeTypeFont, char: str) -> bytes:
+    from PIL import Image, ImageDraw
+
     image = Image.new("L", (2 * _PROBE_SIZE, 2 * _PROBE_SIZE), 0)
     ImageDraw.Draw(image).text((8, 3 * _PROBE_SIZE // 2), char, font=face, fill=255, anchor="ls")
     return image.tobytes()

@@ -16,10 +16,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-
-from PIL import Image, ImageDraw, ImageFont, features
+from typing import TYPE_CHECKING
 
 from reader.tui import glyphs
+
+if TYPE_CHECKING:  # Pillow is imported on first use: size 1 never needs it
+    from PIL import ImageDraw, ImageFont
 
 CELL_W_PX = 8
 CELL_H_PX = 16
@@ -116,6 +118,8 @@ def _advances(text: str, rows: int) -> list[float]:
 def _shaped(text: str) -> bool:
     """Right-to-left words are shaped and drawn whole (visual order, joined letters)
     when Pillow has libraqm and the first font draws every letter."""
+    from PIL import features
+
     return (
         glyphs.is_rtl(text)
         and features.check("raqm") is True
@@ -143,6 +147,8 @@ def space_width(rows: int) -> int:
 @lru_cache(maxsize=4096)
 def draw_word(text: str, rows: int) -> BigWord:
     """Draw ``text`` at ``rows`` cells tall; cached because pages repeat words."""
+    from PIL import Image, ImageDraw
+
     width = word_width(text, rows)
     image = Image.new("L", (width * CELL_W_PX, rows * CELL_H_PX), 0)
     pen = ImageDraw.Draw(image)

@@ -126,6 +126,13 @@ class PiperEngine:
         if voice != VOICE_ID:
             raise ReaderError(f"unknown Piper voice {voice!r}; the installed one is {VOICE_ID}")
 
+    def warm_up(self, voice: str) -> None:
+        """Load the model now (about a second) and phonemise once, so that the first
+        sentence asked for does not wait for them (a worker started ahead calls this)."""
+        self.check_voice(voice)
+        runtime = self._load()
+        _word_sounds(runtime, "ready")
+
     def synthesise(self, text: str, request: SpeechRequest) -> SynthesisResult:
         """Speak ``text``: sentence by sentence, words marked from the phoneme durations."""
         self.check_voice(request.voice)

@@ -23,6 +23,7 @@ from reader.document import Document
 from reader.errors import ReaderError
 from reader.export import ExportOptions, export_text, write_atomically
 from reader.sanitize import for_terminal
+from reader.sections import with_subsections
 from reader.selection import parse_number, parse_ranges
 from reader.tui.cursor import dialog_cursor
 
@@ -193,7 +194,7 @@ class ExportDialog(_Dialog):
             return list(range(count))
         if wanted == "section":
             paragraph = self.document.paragraphs[self.current]
-            return list(self.document.section_of(paragraph).paragraph_indices)
+            return list(with_subsections(self.document, self.document.section_of(paragraph)))
         return parse_ranges(text, count)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

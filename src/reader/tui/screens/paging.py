@@ -19,7 +19,7 @@ class PagingScreen(SpeakingScreen):
         view.scroll_rows(
             int(fraction * max(1, view.size.height - 2)) or (1 if fraction > 0 else -1)
         )
-        self.notice = "Paged away from the reading place: c goes back."
+        self.notice = "Paged away from the reading place; the view stays here: c goes back."
 
     def action_page(self, fraction: float) -> None:
         """Scroll the view by ``fraction`` of a screen without moving the reading place."""
@@ -31,5 +31,5 @@ class PagingScreen(SpeakingScreen):
 
     def action_back_to_place(self) -> None:
         """Bring the view back to the reading place."""
-        self.query_one(ReadingView).follow()
+        self.query_one(ReadingView).back_to_place()
         self.notice = f"Back at paragraph {self.current + 1}."

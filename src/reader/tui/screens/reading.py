@@ -16,13 +16,15 @@ from textual.geometry import Offset
 from textual.reactive import reactive
 from textual.timer import Timer
 
-from reader.document import Paragraph
+from reader import sections
+from reader.document import Paragraph, Section
 from reader.sanitize import for_terminal
 from reader.selection import search_indices
 from reader.settings import GRANULARITIES
 from reader.tui.bindings import READING_BINDINGS
 from reader.tui.largeprint import LEVELS
 from reader.tui.refusals import MIN_WIDTH, explained
+from reader.tui.screens.contents import ContentsDialog
 from reader.tui.screens.dialogs import BookmarksDialog, ExportDialog, GoToDialog, SearchDialog
 from reader.tui.screens.help import HelpScreen, key_table
 from reader.tui.screens.paging import PagingScreen
@@ -211,6 +213,57 @@ class ReaderScreen(PagingScreen):
                 self.go(index)
 
         self.app.push_screen(GoToDialog(count), done)
+
+    # ----- sections ----------------------------------------------------------------------
+
+    def _no_headings(self) -> bool:
+        if sections.has_headings(self.reader.session.document):
+            return False
+        self.notice = "This document has no headings, so no contents: : goes to a paragraph."
+        return True
+
+    def _go_to_section(self, section: Section) -> None:
+        document = self.reader.session.document
+        self.go(sections.target(document, section))
+        total = len(document.sections)
+        title = for_terminal(sections.label(section))
+        self.notice = f"Section {section.number} of {total}: {title}"
+
+    def action_contents(self) -> None:
+        """List the sections; Enter goes to one."""
+        if self._no_headings():
+            return
+        document = self.reader.session.document
+
+        def done(index: object) -> None:
+            if isinstance(index, int):
+                self._go_to_section(document.sections[index])
+
+        current = document.section_of(self.paragraph).index
+        self.app.push_screen(ContentsDialog(document, current), done)
+
+    def action_next_section(self) -> None:
+        """The first paragraph of the next section."""
+        if self._no_headings():
+            return
+        document = self.reader.session.document
+        found = sections.next_start(document, self.current)
+        if found is None:
+            total = len(document.sections)
+            self.notice = f"Already in the last section ({total} of {total})."
+            return
+        self._go_to_section(found)
+
+    def action_previous_section(self) -> None:
+        """The first paragraph of this section, or of the one before when already there."""
+        if self._no_headings():
+            return
+        document = self.reader.session.document
+        found = sections.previous_start(document, self.current)
+        if found is None:
+            self.notice = "Already at the start of the first section."
+            return
+        self._go_to_section(found)
 
     # ----- text size, width, spacing, theme ---------------------------------------------
 

@@ -20,10 +20,9 @@ from textual.timer import Timer
 from reader.document import Paragraph
 from reader.errors import ReaderError
 from reader.narration.engines import rate_range
-from reader.narration.timing import RenderedParagraph
-from reader.playback import Clip, PlayerState
+from reader.playback import PlayerState
 from reader.tui.clock import NarrationClock
-from reader.tui.narrator import Narrator
+from reader.tui.narrator import Narrator, Rendered
 from reader.tui.refusals import explained
 from reader.tui.screens.voices import voice_words
 from reader.tui.session import SessionApp
@@ -57,6 +56,7 @@ class SpeakingScreen(Screen[None]):
         self._last_spoken: tuple[int, float] = (0, 0.0)
         self._poll: Timer | None = None
         self._prepare_timer: Timer | None = None
+        self._playing: tuple[int, int] | None = None  # (paragraph, piece) on the device
 
     @property
     def reader(self) -> SessionApp:
@@ -140,18 +140,22 @@ class SpeakingScreen(Screen[None]):
         narrator = self.narrator
         if narrator is None or self.speaking:
             return
-        index = self.current
+        index, offset = self.current, self.sentence_offset()
 
         def work() -> None:
             # A failure is reported when the reader presses space and it happens again.
             with contextlib.suppress(Exception):
-                narrator.render(index)
+                narrator.render(index, narrator.piece_at(index, offset))
 
         narrator.in_background(work)
 
     def speech_setup(self) -> None:
-        """Start the (paused) timer that follows the audio device."""
+        """Start the (paused) timer that follows the audio device; once the first frame
+        is painted, get a voice that is slow to load ready in the background."""
         self._poll = self.set_interval(1 / POLL_HZ, self.poll_speech, pause=True)
+        narrator = self.narrator
+        if narrator is not None:
+            self.call_after_refresh(narrator.preload)
 
     def playback_words(self) -> str:
         """ "Playing 01:32 / 09:55", "Paused …", "Stopped", or why there is no sound."""
@@ -203,6 +207,8 @@ class SpeakingScreen(Screen[None]):
             narrator.player.resume()
             self.speech_state = "playing"
         elif self.speech_state == "stopped":
+            # Reading starts at the place: the view goes back to it after paging.
+            self.query_one(ReadingView).back_to_place()
             self.start_speech(self.current, self.sentence_offset())
         self._refresh_status()
         self.refresh_bindings()
@@ -248,6 +254,7 @@ class SpeakingScreen(Screen[None]):
             return
         session = self.reader.session
         narrator.set_voice(voice, narrator.rate)
+        narrator.preload()
         session.state = replace(session.state, voice=voice)
         self.notice = f"Speaking with the {voice_words(voice)}."
         if self.speech_state in ("playing", "loading"):
@@ -266,7 +273,9 @@ class SpeakingScreen(Screen[None]):
         self._change_rate(-RATE_STEP)
 
     def moved_while_speaking(self, offset: int) -> None:
-        """The reader moved: playing narration moves along; paused narration forgets."""
+        """The reader moved: the view follows the place again (after paging), playing
+        narration moves along, paused narration forgets."""
+        self.query_one(ReadingView).back_to_place()
         narrator = self.narrator
         if narrator is None or not self.speaking:
             return
@@ -293,20 +302,26 @@ class SpeakingScreen(Screen[None]):
         if self._poll is not None:
             self._poll.resume()
         self._refresh_status()
-        self._render_then(narrator, index, token, partial(self._rendered, token, offset))
+        then = partial(self._rendered, token, offset)
+        self._render_then(narrator, index, token, then, offset=offset)
 
     def _render_then(
         self,
         narrator: Narrator,
         index: int,
         token: int,
-        then: Callable[[RenderedParagraph, Clip], None],
+        then: Callable[[Rendered], None],
+        *,
+        piece: int | None = None,
+        offset: int = 0,
     ) -> None:
-        """Render paragraph ``index`` on a render thread, then call ``then`` on the loop."""
+        """Render piece ``piece`` of paragraph ``index`` (None: the piece holding
+        ``offset``) on a render thread, then call ``then`` on the loop."""
 
         def work() -> None:
             try:
-                rendered, clip = narrator.render(index)
+                number = narrator.piece_at(index, offset) if piece is None else piece
+                made = narrator.render(index, number)
             except Exception as error:
                 # Any failure becomes a notice: a thread's traceback would be printed over
                 # the screen.
@@ -314,7 +329,7 @@ class SpeakingScreen(Screen[None]):
                 reason = str(error) if expected else f"{type(error).__name__}: {error}"
                 self._deliver(self._speech_failed, token, reason)
                 return
-            self._deliver(then, rendered, clip)
+            self._deliver(then, made)
 
         narrator.in_background(work)
 
@@ -329,24 +344,29 @@ class SpeakingScreen(Screen[None]):
             self.stop_speech()
             self.notice = f"Narration failed: {message}"
 
-    def _rendered(self, token: int, offset: int, rendered: RenderedParagraph, clip: Clip) -> None:
+    def _rendered(self, token: int, offset: int, made: Rendered) -> None:
         narrator = self.narrator
         if token != self._token or narrator is None:
             return
-        narrator.start(rendered, clip, offset)
+        narrator.start(made, offset)
         self.speech_state = "playing"
+        self._playing = (made.clip.tag, made.clip.piece)
         self.poll_speech()
-        self._prefetch(clip.tag + 1, token)
+        self._prefetch(made.clip.tag, made.clip.piece, token)
 
-    def _prefetch(self, index: int, token: int) -> None:
+    def _prefetch(self, index: int, piece: int, token: int) -> None:
+        """Render what follows piece ``piece`` of paragraph ``index`` (the next piece, or
+        the next paragraph) and queue it behind the one playing."""
         narrator = self.narrator
-        if narrator is None or index > self.last_index:
+        following = None if narrator is None else narrator.after(index, piece)
+        if narrator is None or following is None:
             return
-        self._render_then(narrator, index, token, partial(self._queued, token))
+        then = partial(self._queued, token)
+        self._render_then(narrator, following[0], token, then, piece=following[1])
 
-    def _queued(self, token: int, rendered: RenderedParagraph, clip: Clip) -> None:
+    def _queued(self, token: int, made: Rendered) -> None:
         if token == self._token and self.narrator is not None:
-            self.narrator.follow_with(rendered, clip)
+            self.narrator.follow_with(made)
 
     def poll_speech(self) -> None:
         """Follow the device: current paragraph, spoken word and sentence, the clock."""
@@ -356,11 +376,14 @@ class SpeakingScreen(Screen[None]):
         spoken = narrator.where()
         if spoken is None:
             return
+        if (spoken.paragraph, spoken.piece) != self._playing:
+            # The device moved on to the queued piece: prepare the one after it.
+            self._playing = (spoken.paragraph, spoken.piece)
+            self._prefetch(spoken.paragraph, spoken.piece, self._token)
         if spoken.paragraph != self.current:
             with self.prevent():
                 self.set_reactive(SpeakingScreen.sentence, 0)
             self.current = spoken.paragraph
-            self._prefetch(spoken.paragraph + 1, self._token)
         granularity = self.reader.session.settings.preferences.granularity
         quiet = self.reader.session.quiet
         self.word_span = spoken.word_span if granularity == "word" and not quiet else None
@@ -371,9 +394,9 @@ class SpeakingScreen(Screen[None]):
         if spoken.sentence is not None and spoken.sentence < len(self.paragraph.sentences):
             with self.prevent():
                 self.set_reactive(SpeakingScreen.sentence, spoken.sentence)
-        self._last_spoken = (spoken.paragraph, spoken.position / spoken.sample_rate)
+        self._last_spoken = (spoken.paragraph, spoken.seconds)
         finished = spoken.state is PlayerState.FINISHED and narrator.player.queued is None
-        if finished and spoken.paragraph >= self.last_index:
+        if finished and spoken.paragraph >= self.last_index and spoken.last_piece:
             self.stop_speech()
             self.notice = "End of the document."
             return

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from reader.document import Document
-from reader.tui.layout import ParagraphLayout, Piece, layout_paragraph
+from reader.tui.layout import Heading, ParagraphLayout, Piece, layout_paragraph
 
 CACHE_SIZE = 256
 # The column when the reader has not chosen one: lines of 190 characters on a wide
@@ -33,6 +33,10 @@ FULL_WIDTH = 10_000  # a reading width meaning "as wide as the window"
 BOOKMARK = "*"
 MARKER = "\u258c"  # left half block: the current paragraph's bar, visible without colour
 Span = tuple[int, int] | None
+# Headings are bold with the title underlined, whatever the theme: structure is never shown
+# by colour alone.
+HEADING_MARK = Style(bold=True)
+HEADING = Style(bold=True, underline=True)
 
 
 class ReadingView(Widget, can_focus=True):
@@ -58,6 +62,7 @@ class ReadingView(Widget, can_focus=True):
     def __init__(self, document: Document, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.document = document
+        self._headings = headings_by_paragraph(document)
         self._layouts: OrderedDict[tuple[int, int, int, int], ParagraphLayout] = OrderedDict()
         self._anchor = (0, 0)
         self._frame_cache: list[tuple[int, int]] | None = None
@@ -65,6 +70,7 @@ class ReadingView(Widget, can_focus=True):
         self._digits = len(str(len(document.paragraphs)))
         self._styles: dict[str, Style] = {}
         self.bookmarks: frozenset[int] = frozenset()
+        self.held = False  # paged away: the view does not follow the reading place
 
     # ----- geometry -------------------------------------------------------------------
 
@@ -84,8 +90,16 @@ class ReadingView(Widget, can_focus=True):
         key = (index, self.text_width, self.level, self.line_spacing)
         found = self._layouts.get(key)
         if found is None:
-            text = self.document.paragraphs[index].text
-            found = layout_paragraph(text, key[1], self.level, self.line_spacing)
+            paragraph = self.document.paragraphs[index]
+            found = layout_paragraph(
+                paragraph.text,
+                key[1],
+                self.level,
+                self.line_spacing,
+                kind=paragraph.kind,
+                marker=paragraph.marker,
+                headings=self._headings.get(index, ()),
+            )
             self._layouts[key] = found
             if len(self._layouts) > CACHE_SIZE:
                 self._layouts.popitem(last=False)
@@ -132,9 +146,11 @@ class ReadingView(Widget, can_focus=True):
         return 0
 
     def follow(self) -> None:
-        """Move the anchor, if needed, so that the reading place is on screen."""
+        """Move the anchor, if needed, so that the reading place is on screen (not while
+        the reader has paged away: see :meth:`back_to_place`)."""
         height = self.size.height
-        if height <= 0:
+        if height <= 0 or self.held:
+            self._invalidate()
             return
         layout = self.layout_of(self.current)
         first, last = layout.rows_of(self._focus_offset())
@@ -148,6 +164,11 @@ class ReadingView(Widget, can_focus=True):
                 self._anchor = (self.current, layout_start)
             self._fill_screen()
         self._invalidate()
+
+    def back_to_place(self) -> None:
+        """Follow the reading place again after paging, and show it now."""
+        self.held = False
+        self.follow()
 
     def _y_of(self, index: int, row: int) -> int | None:
         """The screen row of (paragraph, row) from the anchor; None when off screen."""
@@ -164,7 +185,9 @@ class ReadingView(Widget, can_focus=True):
 
     def scroll_rows(self, delta: int) -> None:
         """Move the view by ``delta`` rows (whole text lines in large print) without
-        moving the reading place."""
+        moving the reading place. The view then stays where it was paged to, even as
+        narration moves the spoken word on, until :meth:`back_to_place`."""
+        self.held = True
         index, row = self._anchor
         row += delta
         last = len(self.document.paragraphs) - 1
@@ -306,17 +329,31 @@ class ReadingView(Widget, can_focus=True):
         layout = self.layout_of(index)
         if not 0 <= row < layout.height:
             return Strip.blank(width, base)
+        # In large print the sentence (and a heading) is marked by one rule under the
+        # line's last glyph row (below the baseline), not on every row (a strike-through).
+        rule = layout.line_rows == 1 or row - layout.line_start(row) == layout.line_rows - 1
+        if row < layout.head:
+            return self._heading_row(layout.rows[row], rule, base, width)
         is_current = index == self.current
         line_style = base + self._style("reading--current") if is_current else base
-        segments = [self._gutter(index, row, is_current, base)]
+        segments = [self._gutter(index, row - layout.head, is_current, base)]
         source = self.document.paragraphs[index].text
-        # In large print the sentence is marked by one rule under the line's last glyph
-        # row (below the baseline), not by underlining every row (a strike-through).
-        rule = layout.line_rows == 1 or row - layout.line_start(row) == layout.line_rows - 1
         for piece in layout.rows[row]:
             style = self._piece_style(piece, source, is_current, rule, line_style)
             segments.append(Segment(piece.text, style))
         return Strip(segments).adjust_cell_length(width, line_style)
+
+    def _heading_row(self, pieces: tuple[Piece, ...], rule: bool, base: Style, width: int) -> Strip:
+        """A row of a heading: no paragraph number, the level marker bold, the title
+        bold and underlined (at the last glyph row in large print)."""
+        segments = [Segment(" " * self.gutter_width, base + self._style("reading--gutter"))]
+        for piece in pieces:
+            if piece.role == "heading":
+                style = base + (HEADING if rule else HEADING_MARK)
+            else:
+                style = base + HEADING_MARK
+            segments.append(Segment(piece.text, style))
+        return Strip(segments).adjust_cell_length(width, base)
 
     def _gutter(self, index: int, row: int, is_current: bool, base: Style) -> Segment:
         number = str(index + 1) if row == 0 else ""
@@ -347,6 +384,17 @@ class ReadingView(Widget, can_focus=True):
         if self.word_span and piece.is_word and _inside(piece, self.word_span):
             style += self._style("reading--word")
         return style
+
+
+def headings_by_paragraph(document: Document) -> dict[int, tuple[Heading, ...]]:
+    """The headings drawn above each paragraph: every titled section that opens there
+    (a chapter heading straight above a section heading gives two). A heading at the
+    very end, with no paragraph after it, has nothing to stand above and is not drawn."""
+    found: dict[int, list[Heading]] = {}
+    for section in document.sections:
+        if section.title and section.first < len(document.paragraphs):
+            found.setdefault(section.first, []).append((section.level, section.title))
+    return {index: tuple(headings) for index, headings in found.items()}
 
 
 def _inside(piece: Piece, span: tuple[int, int]) -> bool:
