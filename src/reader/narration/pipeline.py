@@ -206,6 +206,9 @@ def render_document(request: RenderRequest) -> RenderSummary:
             synthesised = renderer.synthesised  # paragraphs, as the summary counts them
             said = renderer.render_many([e.paragraph for e in spoken], spoken_voices)
             corrupt = renderer.corrupt_notice()
+            chosen = renderer.renderers.get(plan.document_voice)
+            chosen = chosen or next(iter(renderer.renderers.values()))
+            narrator = chosen.voice  # qualified, engine:id
         by_stem = dict(zip(stems, zip(clips, keys, strict=True), strict=True))
         said_stems = [e.stem for e in spoken]
         by_stem.update(zip(said_stems, zip(said, spoken_keys, strict=True), strict=True))
@@ -217,7 +220,7 @@ def render_document(request: RenderRequest) -> RenderSummary:
             books,
             digest,
             old,
-            narrator=plan.document_voice or renderer_voice(request),
+            narrator=narrator,
         )
         with staging_folder(folder) as stage:
             job = _master(request, job, stage)
@@ -367,11 +370,6 @@ def _measurable() -> bool:
     """Whether ffmpeg is here to measure loudness (WAV alone needs no ffmpeg; then the
     level is left as the engine made it)."""
     return shutil.which("ffmpeg") is not None
-
-
-def renderer_voice(request: RenderRequest) -> str:
-    """The voice asked for, or the default engine's name, for the narrator tag."""
-    return request.settings.voice or "espeak"
 
 
 def _master(request: RenderRequest, plan: _Plan, stage: Path) -> _Plan:
