@@ -223,7 +223,9 @@ def render_document(request: RenderRequest) -> RenderSummary:
             narrator=narrator,
         )
         with staging_folder(folder) as stage:
-            job = _master(request, job, stage)
+            mastered: list[_Plan] = []
+            _guard(lambda: mastered.append(_master(request, job, stage)), folder=folder)
+            job = mastered[0]
             timeline, removed = _build_and_commit(request, job, stage)
     rate = timeline.sample_rate
     seconds = timeline.sample_count // rate
@@ -273,6 +275,11 @@ def _build_and_commit(
     rate = plan.clips[0].sample_rate
     full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
     gap = rate * request.gap_ms // 1000
+    deliveries: list[Delivery] = []
+    _guard(
+        lambda: deliveries.append(_delivery(request, plan.narrator, full_formats, stage)),
+        folder=folder,
+    )
     job = Assembly(
         document=request.document,
         paragraphs=[entry.paragraph for entry in plan.entries],
@@ -290,7 +297,7 @@ def _build_and_commit(
         chapter_minutes=request.chapter_minutes,
         kinds=[entry.kind for entry in plan.entries],
         targets=entry_gaps(request.document, plan.entries, gap),
-        delivery=_delivery(request, plan.narrator, full_formats, stage),
+        delivery=deliveries[0],
     )
     timeline = plan_timeline(job)
     # A paragraph's files hold its following pause: they are unchanged only if both the
