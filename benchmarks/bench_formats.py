@@ -13,8 +13,17 @@ so compare within one run):
 - pyromark (pulldown-cmark), the parser reader uses now (its full block extraction);
 - markdown-it-pyrs and cmarkgfm, parse or render only, when installed.
 
-Targets: `reader info` on the 1 MB document <= 0.5 s; pathological 1 MB inputs within
-2.5x of their 0.5 MB halves (linear, allowing noise).
+Targets: `reader info` on the 1 MB document <= 0.5 s; pathological 1 MB inputs (parsed, built
+and counted in-process, as `reader info` does after reading the file) within
+2.5x of their 0.5 MB halves (linear, allowing noise), each also timed from 1 MB to 2 MB
+(pulldown-cmark's cost per byte steps up once near 1 MB of one inline run, then stays).
+
+Then the scale table (issue 14 item 1, :mod:`scale`): generated prose of 1, 10 and 50 MB,
+Markdown and plain text; for each, `reader info`, `info --json`, `export --paragraphs
+1-5`, `read` (to its prompt, "q" piped in), `open` (a real terminal, to the first paint)
+and `render --paragraphs 1-3` as whole processes: wall time and the peak memory of the
+process tree, with its ratio to the file's size so that the growth shows. Targets at
+50 MB: info <= 10 s, read and open <= 2 s, every peak <= 10x the file and <= 600 MB.
 """
 
 from __future__ import annotations
@@ -32,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from reader.formats.markdown import parse_markdown
+from reader.ingest import parse_text
+from reader.outline import outline_text
+from scale import scale_table
 
 ROOT = Path(__file__).resolve().parents[1]
 MEGABYTE = 1024 * 1024
@@ -158,6 +170,11 @@ def pathological(size: int) -> dict[str, str]:
     }
 
 
+def info_in_process(text: str) -> str:
+    """What `reader info` does once the file is read (in-process: parse, build, count)."""
+    return outline_text(parse_text(text, markdown=True))
+
+
 def reader_info_seconds(path: Path) -> float:
     """Median wall time of `python -m reader info FILE` as a whole process."""
     times = []
@@ -196,15 +213,22 @@ def main() -> int:
     )
 
     halves, wholes = pathological(MEGABYTE // 2), pathological(MEGABYTE)
+    doubles = pathological(2 * MEGABYTE)
     for name in wholes:
-        half, whole = timed(parse_markdown, halves[name], 3), timed(parse_markdown, wholes[name], 3)
+        half, whole = (
+            timed(info_in_process, halves[name], 3),
+            timed(info_in_process, wholes[name], 3),
+        )
+        double = timed(info_in_process, doubles[name], 3)
         ratio = whole / half
         verdict = "ok" if ratio <= LINEAR_SLACK else "NOT LINEAR"
         failed |= ratio > LINEAR_SLACK
         print(
             f"{'pathological: ' + name:32s} {1000 * whole:8.1f} ms for 1 MB, "
-            f"{ratio:4.2f}x its 0.5 MB half (target <= {LINEAR_SLACK}) {verdict}"
+            f"{ratio:4.2f}x its 0.5 MB half (target <= {LINEAR_SLACK}) {verdict}; "
+            f"2 MB {double / whole:4.2f}x 1 MB"
         )
+    failed |= not scale_table()
     return 1 if failed else 0
 
 

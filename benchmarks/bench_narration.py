@@ -9,7 +9,9 @@
 4. peak RSS of the whole process tree while rendering a generated 1 MB text to a
    full-length MP3 (target <= 300 MB).
 
-Every timing is the best of a few runs (the machine is shared). Renders are timed in this
+Every timing is the best of a few runs (the machine is shared). Beside the whole-process
+ratio, the CPU time of the render's whole process tree against ``espeak-ng``'s: divided by
+the number of cores, the lowest whole-process ratio this much work allows. Renders are timed in this
 process through ``render_document`` (what ``reader render`` runs after parsing its
 arguments), with a fresh cache and folder for each cold run; the baselines are the
 ``espeak-ng``/``ffmpeg`` commands. The 1 MB run is the ``reader render`` command itself in
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -61,9 +64,17 @@ def _env(cache: Path) -> dict[str, str]:
     return {**os.environ, "XDG_CACHE_HOME": str(cache)}
 
 
-def _whole_process(work: Path, text: Path) -> tuple[float, float]:
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every child process waited for so far, with
+    their own waited-for descendants (the render's templates and their children)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _whole_process(work: Path, text: Path) -> tuple[float, float, float, float]:
     """Best of a few runs of the ``reader render`` command, cold (empty cache, empty
     folder), and of ``espeak-ng -w``; interleaved, so both see the same machine load.
+    Also the CPU time of each (the least of the runs), which load changes far less.
 
     The sources are byte-compiled first, as an installed package is: with
     ``PYTHONDONTWRITEBYTECODE`` set (as on some of these machines) an editable install
@@ -75,16 +86,21 @@ def _whole_process(work: Path, text: Path) -> tuple[float, float]:
         stdout=subprocess.DEVNULL,
     )
     ours, espeak = float("inf"), float("inf")
+    ours_cpu, espeak_cpu = float("inf"), float("inf")
     for run in range(REPEATS):
         out, cache = work / f"process-{run}", work / f"process-cache-{run}"
         command = [*READER, "render", str(SPEECH), "--format", "wav", "-o", str(out), "--quiet"]
+        cpu = _children_cpu()
         start = time.perf_counter()
         subprocess.run(command, check=True, env=_env(cache), stdout=subprocess.DEVNULL)
         ours = min(ours, time.perf_counter() - start)
+        ours_cpu = min(ours_cpu, _children_cpu() - cpu)
+        cpu = _children_cpu()
         espeak = min(espeak, _timed(["espeak-ng", "-f", str(text), "-w", str(work / "e.wav")]))
+        espeak_cpu = min(espeak_cpu, _children_cpu() - cpu)
         shutil.rmtree(out)
         shutil.rmtree(cache)
-    return ours, espeak
+    return ours, espeak, ours_cpu, espeak_cpu
 
 
 class Renders:
@@ -107,7 +123,7 @@ class Renders:
         if warm:
             # As ``reader render`` does before parsing: the in-process figure leaves out
             # process start-up (interpreter, imports, workers); the whole-process one has it.
-            prestart(self.settings.voice, jobs)
+            prestart(self.settings, jobs)
             time.sleep(0.3)
         request = self.pipeline.RenderRequest(
             document=self.document,
@@ -205,7 +221,7 @@ def main() -> int:
             f"-b:a {MP3_BITRATE} {work / 'espeak.mp3'}"
         )
         espeak_mp3 = min(_timed(pipe, shell=True) for _ in range(REPEATS))
-        process, process_espeak = _whole_process(work, text)
+        process, process_espeak, process_cpu, espeak_cpu = _whole_process(work, text)
         cold = renders.cold(["wav"])
         warm, fresh_folder = renders.warm()
         full = renders.cold(["mp3"])
@@ -229,6 +245,13 @@ def main() -> int:
         print(
             f"  (for reference: warm cache into an empty folder / cold render: "
             f"{fresh_folder / cold:.3f} [{fresh_folder:.3f} s])"
+        )
+        cores = os.cpu_count() or 1
+        print(
+            f"  (CPU time of the whole cold render, every process / espeak-ng -w's: "
+            f"{process_cpu / espeak_cpu:.2f} [{process_cpu:.2f} s vs {espeak_cpu:.2f} s]; "
+            f"on {cores} idle cores the whole-process ratio cannot go below "
+            f"{process_cpu / espeak_cpu / cores:.2f})"
         )
         if not quick:
             peak, seconds, paragraphs = _peak_rss(work)

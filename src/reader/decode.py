@@ -116,7 +116,9 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
             text, encoding = decode_cp1252(data), "windows-1252"
             notices.append(f"{name} is not UTF-8; it was read as {encoding}")
         else:
-            text, repaired = repair_mojibake(text)
+            # Every mojibake lead ("Ã", "Â", "â", ...) is U+00C2-U+00F4, encoded C3 xx: a
+            # file without that byte is spared a scan of its whole text.
+            text, repaired = repair_mojibake(text) if b"\xc3" in data else (text, 0)
             if repaired:
                 notices.append(
                     f"{name}: repaired {repaired} characters of UTF-8 that had been read as "
@@ -125,6 +127,6 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
     if "\x00" in text:
         raise _binary(name)
     text = text.lstrip("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():  # (not text.strip(): a copy of a 50 MB text)
         raise ReaderError(f"{name}: the file is empty; there is nothing to read")
     return DecodedText(unicodedata.normalize("NFC", text), encoding, tuple(notices))

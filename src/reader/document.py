@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
 
+from reader.counts import count_sentences, count_words
 from reader.sanitize import clean_text, for_terminal
 from reader.segment import split_sentences
 from reader.units import Sentence, Word
@@ -47,7 +48,9 @@ class Paragraph:
     """One paragraph. ``index`` is 0-based over the whole document.
 
     Sentences and words are split on first use, so opening a long book costs only the
-    paragraph split; the result is the same whenever it is computed.
+    paragraph split; the result is the same whenever it is computed. Their numbers
+    (:attr:`sentence_count`, :attr:`word_count`) are counted without building them, so a
+    count over a whole book keeps no sentence or word objects.
     """
 
     index: int
@@ -72,6 +75,20 @@ class Paragraph:
     def words(self) -> tuple[Word, ...]:
         """All words of the paragraph, in order."""
         return tuple(word for sentence in self.sentences for word in sentence.words)
+
+    @property
+    def sentence_count(self) -> int:
+        """``len(self.sentences)``, without splitting them when they are not split yet."""
+        split: tuple[Sentence, ...] | None = self.__dict__.get("sentences")
+        return count_sentences(self.text) if split is None else len(split)
+
+    @property
+    def word_count(self) -> int:
+        """``len(self.words)``, without splitting them when they are not split yet."""
+        split: tuple[Sentence, ...] | None = self.__dict__.get("sentences")
+        if split is None:
+            return count_words(self.text)
+        return sum(len(sentence.words) for sentence in split)
 
     def local(self, offset: int) -> int:
         """Turn a document offset into an offset inside ``self.text``."""
@@ -145,14 +162,26 @@ class Metadata:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole text, ready to show, export and narrate."""
+    """A whole text, ready to show, export and narrate.
 
-    text: str
+    ``text`` (the paragraphs joined by a blank line) is joined on first use: each
+    paragraph holds its own text, and a second copy of a 50 MB book is only made for the
+    few callers that want the whole.
+    """
+
     metadata: Metadata
     sections: tuple[Section, ...]
     paragraphs: tuple[Paragraph, ...]
     path: str = ""
     notices: tuple[str, ...] = field(default=(), compare=False)
+    _text: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The paragraphs joined by :data:`PARAGRAPH_SEPARATOR` (offsets index into it)."""
+        if not self._text:
+            self._text.append(PARAGRAPH_SEPARATOR.join(p.text for p in self.paragraphs))
+        return self._text[0]
 
     @property
     def title(self) -> str:
@@ -185,8 +214,13 @@ class Document:
 
     @property
     def word_count(self) -> int:
-        """How many words the document has."""
-        return sum(len(sentence.words) for p in self.paragraphs for sentence in p.sentences)
+        """How many words the document has (counted, no word objects kept)."""
+        return sum(paragraph.word_count for paragraph in self.paragraphs)
+
+    @property
+    def sentence_count(self) -> int:
+        """How many sentences the document has (counted, no sentence objects kept)."""
+        return sum(paragraph.sentence_count for paragraph in self.paragraphs)
 
     def select(self, indices: Sequence[int]) -> tuple[Paragraph, ...]:
         """The paragraphs at these 0-based indices, in the order given."""

@@ -36,36 +36,44 @@ def opening(paragraph: Paragraph) -> str:
     return f"{paragraph.marker} " * bool(paragraph.marker) + opening_words(paragraph.text)
 
 
-def outline_data(document: Document) -> dict[str, Any]:
-    """Everything `reader info --json` prints."""
+def _paragraph_data(paragraph: Paragraph) -> dict[str, Any]:
     return {
-        "path": document.path,
-        "title": document.title,
-        "metadata": document.metadata.as_dict(),
-        "paragraphs": len(document.paragraphs),
-        "sentences": sum(len(p.sentences) for p in document.paragraphs),
-        "words": document.word_count,
-        "notices": list(document.notices),
-        "sections": [
+        "number": paragraph.number,
+        "sentences": paragraph.sentence_count,
+        "words": paragraph.word_count,
+        "kind": paragraph.kind,
+        "opening": opening(paragraph),
+    }
+
+
+def outline_data(document: Document) -> dict[str, Any]:
+    """Everything `reader info --json` prints. Sentences and words are counted once per
+    paragraph, without building them (a 50 MB book would need gigabytes of objects)."""
+    sections = []
+    sentences = words = 0
+    for section in document.sections:
+        paragraphs = [_paragraph_data(p) for p in document.select(section.paragraph_indices)]
+        sentences += sum(p["sentences"] for p in paragraphs)
+        words += sum(p["words"] for p in paragraphs)
+        sections.append(
             {
                 "number": section.number,
                 "title": section.title,
                 "level": section.level,
                 "first_paragraph": section.first + 1,
                 "last_paragraph": section.stop,
-                "paragraphs": [
-                    {
-                        "number": p.number,
-                        "sentences": len(p.sentences),
-                        "words": len(p.words),
-                        "kind": p.kind,
-                        "opening": opening(p),
-                    }
-                    for p in document.select(section.paragraph_indices)
-                ],
+                "paragraphs": paragraphs,
             }
-            for section in document.sections
-        ],
+        )
+    return {
+        "path": document.path,
+        "title": document.title,
+        "metadata": document.metadata.as_dict(),
+        "paragraphs": len(document.paragraphs),
+        "sentences": sentences,
+        "words": words,
+        "notices": list(document.notices),
+        "sections": sections,
     }
 
 

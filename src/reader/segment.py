@@ -20,12 +20,13 @@ from reader.units import Sentence, Word
 
 # Characters that separate words: white space, ASCII punctuation (but $ % & which belong to
 # amounts and names), Latin-1 punctuation, general punctuation, CJK and fullwidth punctuation.
-_SEPARATORS = (
-    r"\s!\"'()*+,\-./:;<=>?@\[\\\]^_`{|}~"
+_ASCII_SEPARATORS = r"\s!\"'()*+,\-./:;<=>?@\[\\\]^_`{|}~"
+_OTHER_SEPARATORS = (
     "\u00a1\u00a7\u00ab\u00b6\u00b7\u00bb\u00bf"
     "\u2000-\u206f\u2e00-\u2e7f\u3000-\u303f\ufe10-\ufe1f\ufe30-\ufe4f"
     "\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
+_SEPARATORS = _ASCII_SEPARATORS + _OTHER_SEPARATORS
 _WORD_CHAR = f"[^{_SEPARATORS}]"
 # Punctuation allowed *inside* a word: don't, MS-13, 30,000, 9/11, 1.5, AT&T, 10:30.
 _JOINERS = "'\u2019.,/:\\-\u2010\u2011"
@@ -41,7 +42,9 @@ _OPENERS = "\"'\u2018\u201c\u00ab\u2039([{\u300c\u300e\uff08"
 # CJK full stops end a sentence without any following space.
 _T = re.escape(_TERMINATORS)
 _C = re.escape(_CLOSERS)
-_END_RE = re.compile(rf"[{_T}]+[{_C}]*(?=\s|$)|[\u3002\uff01\uff1f][{_C}]*")
+# One character class first, so that the engine skips to the next terminator in C (an
+# alternation first made it try the whole pattern at every character).
+_END_RE = re.compile(rf"[{_T}](?:[{_T}]*[{_C}]*(?=\s|$)|(?<=[\u3002\uff01\uff1f])[{_C}]*)")
 
 ABBREVIATIONS = frozenset(
     """
@@ -88,10 +91,13 @@ def _next_word(text: str, start: int) -> str:
     return text[start:end].lstrip(_OPENERS)
 
 
-def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
-    """Decide whether a candidate end really closes a sentence."""
+def _is_sentence_end(text: str, match: re.Match[str], last: int, lead: int) -> bool:
+    """Decide whether a candidate end really closes a sentence. ``last`` is the length of
+    ``text`` without trailing white space, ``lead`` the index of its first non-space
+    character (computed once per text: recomputing them per candidate made a long
+    paragraph cost time quadratic in its length)."""
     marks = match.group()
-    if match.end() >= len(text.rstrip()):
+    if match.end() >= last:
         return True
     following = _next_word(text, match.end())
     if not following:
@@ -106,7 +112,7 @@ def _is_sentence_end(text: str, match: re.Match[str]) -> bool:
     bare = token.rstrip(".")
     if not bare:
         return True
-    if bare.isdigit() and not text[: match.start() - len(bare)].strip():
+    if bare.isdigit() and match.start() - len(bare) <= lead:
         return False  # a list number: "1. Delivered by ..."
     if "." in bare and re.fullmatch(r"(?:[A-Za-z]\.)+[A-Za-z]", bare):
         # An initialism (U.S., a.m.): split only before a typical sentence opener.
@@ -120,8 +126,10 @@ def iter_sentence_spans(text: str) -> Iterator[tuple[int, int]]:
     """Yield ``(start, end)`` of each sentence in ``text`` (no surrounding white space)."""
     start = 0
     length = len(text)
+    last = len(text.rstrip())
+    lead = length - len(text.lstrip())
     for match in _END_RE.finditer(text):
-        if match.end() <= start or not _is_sentence_end(text, match):
+        if match.end() <= start or not _is_sentence_end(text, match, last, lead):
             continue
         while start < match.end() and text[start].isspace():
             start += 1

@@ -75,6 +75,10 @@ class BatchDisplay:
         if self.enabled:
             self._line(f"note: {text}")
 
+    def stopped(self) -> None:
+        """The batch stops early: end the status line, so the reason starts a line."""
+        self.close()
+
     def close(self) -> None:
         """End the status line."""
         if self.terminal and self._width:

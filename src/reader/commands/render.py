@@ -273,12 +273,15 @@ class _ProgressBar:
 def run_render(args: argparse.Namespace) -> int:
     """``reader render``: one document, or a batch of documents each into its own folder."""
     from reader.narration.batch import expand_inputs
-    from reader.narration.cluster import cluster_address
+    from reader.narration.cluster import cluster_address, connect_early
     from reader.narration.worker import prestart
 
-    if cluster_address(args.cluster) is None:
-        # Worker processes start (and load the voice) while this one parses the document.
-        prestart(args.voice, args.jobs)
+    address = cluster_address(args.cluster)
+    if address is None:
+        # Synthesisers start (and load the voice) while this one parses the document.
+        prestart(_settings(args), args.jobs)
+    else:
+        connect_early(address, args.voice)  # Dask loads and connects meanwhile, likewise
 
     paths, problems = expand_inputs(args.files)
     if len(args.files) == 1 and len(paths) <= 1 and not Path(args.files[0]).is_dir():
@@ -290,7 +293,7 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Any:
-    from reader.narration.renderer import NarrationSettings
+    from reader.narration.synthesis import NarrationSettings
 
     return NarrationSettings(args.voice, args.rate, args.pitch, _engine_volume(args))
 

@@ -158,7 +158,7 @@ class _Edition:
         for block, origin in zip(chapter.blocks, chapter.origins, strict=True):
             if block.level:
                 continue
-            text = document_text(block.text)
+            text = document_text(block.text, block.kind)
             if not text:
                 continue
             index = self.next_paragraph

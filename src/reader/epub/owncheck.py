@@ -8,7 +8,6 @@ and an EPUB 2 book that cannot be upgraded safely (see :mod:`reader.epub.upgrade
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from lxml import etree
@@ -19,8 +18,7 @@ from reader.formats.epub import MIMETYPE, chapters, refuse_drm
 from reader.formats.files import read_source
 from reader.formats.ocf import Archive
 from reader.formats.opf import package_path, parse_xml, read_package
-from reader.ingest import normalise_space
-from reader.sanitize import clean_text
+from reader.ingest import block_text
 
 
 def is_epub(path: str) -> bool:
@@ -37,12 +35,10 @@ def is_epub(path: str) -> bool:
     return head[:4] == b"PK\x03\x04" and head[30:58] == MIMETYPE
 
 
-def document_text(text: str) -> str:
-    """A block's text as the document has it (the cleaning and white space of ingest)."""
-    cleaned = clean_text(text)[0]
-    if not cleaned.isascii() and not unicodedata.is_normalized("NFC", cleaned):
-        cleaned = unicodedata.normalize("NFC", cleaned)
-    return normalise_space(cleaned)
+def document_text(text: str, kind: str = "paragraph") -> str:
+    """A block's text as the document has it (ingest's own cleaning and white space, so
+    a code block keeps its lines here as it does there)."""
+    return block_text(text, kind)
 
 
 def refuse_overlays(opf: etree._Element, name: str) -> None:
@@ -77,7 +73,9 @@ def preflight(path: str) -> None:
     refuse_overlays(opf, name)
     epub2 = not opf.get("version", "").startswith("3")
     for chapter in chapters(archive, package, []):
-        if chapter.as_html and any(not b.level and document_text(b.text) for b in chapter.blocks):
+        if chapter.as_html and any(
+            not b.level and document_text(b.text, b.kind) for b in chapter.blocks
+        ):
             raise not_xhtml(name, chapter.path)
         if epub2 and not chapter.as_html:
             upgrade.check_content(chapter.root, name, chapter.path)

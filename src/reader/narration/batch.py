@@ -66,6 +66,9 @@ class BatchProgress(Protocol):
     def document_finished(self, index: int, outcome: DocumentOutcome) -> None:
         """Document ``index`` finished (or failed)."""
 
+    def stopped(self) -> None:
+        """The whole batch stops early (Ctrl-C, the cluster lost): end the display."""
+
 
 def expand_inputs(inputs: Sequence[str]) -> tuple[list[Path], list[tuple[str, str]]]:
     """The document files the inputs name, in order and without repeats, and the inputs
@@ -120,7 +123,10 @@ def render_documents(
     progress: BatchProgress,
 ) -> list[DocumentOutcome]:
     """Render every document in turn; a document that fails (bad input, a paragraph the
-    engine refused) is reported and the others still run. Ctrl-C stops the batch."""
+    engine refused) is reported and the others still run. Ctrl-C stops the batch, and so
+    does a cluster that cannot be reached or is lost (every other document would fail the
+    same way): their one line then ends the command."""
+    from reader.narration.cluster import ClusterUnavailable
     from reader.narration.pipeline import render_document
 
     outcomes = []
@@ -130,8 +136,14 @@ def render_documents(
             document = load(item.path)
             request = request_for(document, item)
             summary = render_document(request)
+        except ClusterUnavailable:
+            progress.stopped()
+            raise
         except ReaderError as error:
             outcome = DocumentOutcome(item, None, error.line)
+        except BaseException:
+            progress.stopped()
+            raise
         else:
             outcome = DocumentOutcome(item, summary, None)
         outcomes.append(outcome)

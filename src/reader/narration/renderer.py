@@ -1,11 +1,12 @@
 """Rendering paragraphs to verified WAV files with word and sentence timings.
 
 ``ParagraphRenderer`` is what the terminal UI and ``reader render`` call. It looks every
-paragraph up in the content-addressed cache first; the misses are synthesised in ``jobs``
-worker processes (eSpeak keeps process-wide state and initialises once per process, so
-processes are the unit of parallelism; see ``reader.narration.worker``), or, for engines
-without such state, partly on a thread of the caller (safe from a Textual worker thread: no
-signals, no stdout). Any registered engine speaks (the voice names it, ``engine:id``).
+paragraph up in the content-addressed cache first; the misses are synthesised ``jobs`` at a
+time: for eSpeak, which keeps process-wide state, each in a fresh child of one of ``jobs``
+templates forked from this process (``reader.narration.pristinepool``); for engines without
+such state, in worker processes and partly on a thread of the caller (safe from a Textual
+worker thread: no signals, no stdout; see ``reader.narration.worker``). Any registered
+engine speaks (the voice names it, ``engine:id``).
 Nothing counts until it is read back from the cache and checked: the audio is non-empty, its
 length equals the samples synthesised, and every word has a timing, in order, inside the
 audio.
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from reader.document import Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
+from reader.narration import pristinepool
 from reader.narration.align import AlignmentError, align, check
 from reader.narration.cache import CacheEntry, NarrationCache, cache_key, default_cache_dir
 from reader.narration.cachelimit import InUse, enforce_limit
@@ -44,6 +46,7 @@ __all__ = ["NarrationSettings", "ParagraphRenderer", "Progress", "RenderFailed"]
 EVICTION_INTERVAL_S = 5.0
 if TYPE_CHECKING:
     from reader.narration.cluster import ClusterPool
+    from reader.narration.pristinepool import PristinePool
 
 Progress = Callable[[int, int], None]
 
@@ -96,14 +99,17 @@ class ParagraphRenderer:
         engine, voice = engine_for(settings.voice)
         self.engine_name = settings.engine_name
         self.engine_version = engine.version()
-        # Engines that keep process-wide state (eSpeak) speak in worker processes only, so
-        # this process stays free to check and write the results; ``in_process=True``
-        # makes one of the ``jobs`` a thread of this process instead.
-        self.in_process = not engine.capabilities.own_process if in_process is None else in_process
+        # Engines that keep process-wide state (eSpeak) speak in pristine children of
+        # templates forked from this process (``pristinepool``; ``in_process=False``: in
+        # worker processes instead); others in worker processes and, with
+        # ``in_process=True`` (their default), on a thread of this process.
+        own_process = engine.capabilities.own_process
+        self.in_process = not own_process if in_process is None else in_process
+        self.pristine = own_process and in_process is not False and pristinepool.supports(settings)
         self.voice = f"{self.engine_name}:{voice}"
         self.synthesised = 0  # paragraphs synthesised (cache misses) by this renderer
         self.cache_hits = 0
-        self._pool: WorkerPool | ClusterPool | None = None
+        self._pool: WorkerPool | ClusterPool | PristinePool | None = None
         self._pool_lock = threading.Lock()
         if settings.voice is not None:
             engine.check_voice(voice)
@@ -242,6 +248,8 @@ class ParagraphRenderer:
                 from reader.narration.cluster import ClusterPool
 
                 self._pool = ClusterPool(self.cluster, self.settings.voice)
+            elif self._pool is None and self.pristine:
+                self._pool = pristinepool.adopt(self.settings, self.jobs)
             elif self._pool is None:
                 local = partial(_local, self.settings, root) if self.in_process else None
                 self._pool = WorkerPool(self.jobs, local, self.settings.voice)

@@ -16,7 +16,7 @@ from pathlib import Path
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.cache import NarrationCache
 from reader.narration.engines import engine_for, exact_rate, split_voice
-from reader.narration.engines.port import SpeechRequest, SynthesisResult, WordMark
+from reader.narration.engines.port import SpeechEngine, SpeechRequest, SynthesisResult, WordMark
 from reader.narration.limits import (
     DEFAULT_RATE_WPM,
     MAX_PITCH,
@@ -73,6 +73,13 @@ class NarrationSettings:
         return [self.voice, self.rate_wpm, self.pitch, self.volume]
 
 
+def engine_request(settings: NarrationSettings) -> tuple[SpeechEngine, SpeechRequest]:
+    """The engine that speaks with ``settings`` and what it is asked (the rate inside its
+    exact range)."""
+    engine, voice = engine_for(settings.voice)
+    return engine, SpeechRequest(voice, settings.engine_rate, settings.pitch, settings.volume)
+
+
 def speak(text: str, settings: NarrationSettings) -> SynthesisResult:
     """Synthesise ``text`` into memory with the engine the voice names.
 
@@ -80,8 +87,7 @@ def speak(text: str, settings: NarrationSettings) -> SynthesisResult:
     the engine's exact range are spoken at the nearest exact rate and time-stretched, with
     the mark positions scaled to the stretched audio.
     """
-    engine, voice = engine_for(settings.voice)
-    request = SpeechRequest(voice, settings.engine_rate, settings.pitch, settings.volume)
+    engine, request = engine_request(settings)
     result = engine.synthesise(text, request)
     pcm, marks = result.pcm, result.marks
     if not pcm:

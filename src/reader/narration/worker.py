@@ -1,6 +1,9 @@
 """Synthesis worker processes: ``python -m reader.narration.worker``.
 
-eSpeak initialises once per process, so parallel synthesis needs processes. They are plain
+Engines without process-wide state (Piper) speak here, and eSpeak when the renderer is
+asked for worker processes (``in_process=False``); by default eSpeak speaks in pristine
+children of templates forked from the caller (``reader.narration.pristinepool``), which
+start no interpreter. Parallel synthesis needs processes. They are plain
 child processes speaking JSON lines over pipes rather than ``multiprocessing`` ones: those
 re-import the caller's ``__main__`` module (a UI, a test runner, a script without a main
 guard) in every child, which is slow at best and re-runs the program at worst.
@@ -11,10 +14,11 @@ id, or null: a worker speaks with any registered engine); reply: ``{"key", "samp
 ``{"key", "error"}``.
 A worker stops at the end of its input, so it never outlives its parent's pipe.
 
-Start-up is hidden behind the caller's own work: ``prestart(voice, count)`` starts workers
-as soon as a command knows it will narrate (before the document is parsed), each worker
-loads its engine and voice (``python -m reader.narration.worker VOICE``) before its first
-request, and the next ``WorkerPool`` adopts them instead of starting its own.
+Start-up is hidden behind the caller's own work: ``prestart(settings, count)`` starts
+synthesisers as soon as a command knows it will narrate (before the document is parsed):
+templates for eSpeak, else workers that each load their engine and voice (``python -m
+reader.narration.worker VOICE``) before their first request; the next pool adopts them
+instead of starting its own.
 """
 
 from __future__ import annotations
@@ -32,9 +36,12 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import reader
+
+if TYPE_CHECKING:
+    from reader.narration.synthesis import NarrationSettings
 
 Result = tuple[str, int | str]
 DEPTH = 2  # jobs waiting in each worker's pipe
@@ -116,9 +123,25 @@ def _spawn(voice: str | None) -> subprocess.Popen[str]:
     return worker
 
 
-def prestart(voice: str | None, count: int) -> None:
-    """Start ``count`` workers for ``voice`` now; the next pool for that voice adopts
-    them. Unadopted ones end with this process (their input closes)."""
+def prestart(settings: NarrationSettings | str | None, count: int) -> None:
+    """Start ``count`` synthesisers for ``settings`` (or a voice, with the default rate,
+    pitch and volume) now; the next pool for them adopts them. Unadopted ones end with
+    this process (their input closes). Engines that keep process-wide state (eSpeak) get
+    pristine templates forked from this process (``reader.narration.pristinepool``),
+    others worker processes."""
+    from reader.errors import ReaderError
+    from reader.narration import pristinepool
+    from reader.narration.synthesis import NarrationSettings
+
+    if not isinstance(settings, NarrationSettings):
+        try:
+            settings = NarrationSettings(settings)
+        except ReaderError:
+            return  # an unknown engine: the renderer says so, in one line
+    if pristinepool.supports(settings):
+        pristinepool.prestart(settings, count)
+        return
+    voice = settings.voice
     started = [(voice or "", _spawn(voice)) for _ in range(count)]
     with _spares_lock:
         _spares.extend(started)

@@ -12,6 +12,12 @@ the text passed in (eSpeak reports 1-based code points for UTF-8 input).
 eSpeak initialises once per process and is not re-entrant: one lock guards it, and
 parallelism means worker processes (see ``reader.narration.worker``). Importing this module
 loads neither pyttsx3 nor the library; both load on first use.
+
+Reproducible audio: the process that initialised eSpeak never chooses a voice and never
+speaks. Each set of settings gets a pristine template (``pristine.Template``) forked from
+it that chooses the voice once; every text is spoken in a fresh child of that template,
+forked before the text arrives. So a text's audio depends on the text and the settings
+alone, never on what was spoken or chosen before.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import functools
 import os
 import threading
 from array import array
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +40,14 @@ from reader.narration.engines.port import (
     VoiceInfo,
     WordMark,
 )
-from reader.narration.engines.pristine import run_pristine
+from reader.narration.engines.pristine import Template, abandoned, run_pristine
 from reader.sanitize import for_terminal
 
 # Bump when our use of the library changes its output (part of every cache key).
-SYNTH_FORMAT = "reader-espeak-2"
+# 3: a process that speaks never chose a voice before (a template chooses it once and
+# forks a child per text), so the audio no longer depends on how many voice choices came
+# before: eSpeak keeps a trace of each that changed later audio after a few dozen.
+SYNTH_FORMAT = "reader-espeak-3"
 NAME = "espeak"
 QUALITY = "robotic, fast"
 # The files eSpeak reads while initialising; without them espeak_Initialize calls exit(1)
@@ -71,8 +81,13 @@ def _library() -> Any:
     """libespeak-ng through ctypes, as pyttsx3's binding finds it (without pyttsx3)."""
     import ctypes.util
 
-    for name in ("libespeak-ng.so.1", ctypes.util.find_library("espeak-ng")):
-        if name:
+    # find_library runs ldconfig (tens of ms): only when the usual name is not there.
+    finders: tuple[Callable[[], str | None], ...] = (
+        lambda: "libespeak-ng.so.1",
+        lambda: ctypes.util.find_library("espeak-ng"),
+    )
+    for find in finders:
+        if name := find():
             try:
                 library = ctypes.CDLL(name)
             except OSError:
@@ -139,7 +154,13 @@ class _State:
         self._pcm: list[bytes] = []
         self._marks: list[WordMark] = []
         self._callback: Any = None
-        self.parent = 0  # in a pristine child: the process that waits for it
+        # The template for the settings used last: (voice, rate, pitch, volume).
+        self.template: Template | None = None
+        self.template_settings: tuple[str, int, int, int] | None = None
+        # Set by ``prepare_here`` in a synthesis pool's template: the settings its
+        # children speak their one text with, directly.
+        self.ready: tuple[str, int, int, int] | None = None
+        self.stopped = False  # the last synthesis stopped because nobody waited for it
 
     def start(self) -> Any:
         if self.binding is not None:
@@ -162,7 +183,8 @@ class _State:
         return espeak
 
     def _on_synth(self, wav: Any, count: int, events: Any) -> int:
-        if self.parent and os.getppid() != self.parent:
+        if abandoned():
+            self.stopped = True
             return 1  # nobody waits for this text any more: stop (non-zero aborts)
         espeak = self.binding
         if count > 0:
@@ -192,24 +214,44 @@ class _State:
         espeak.SetParameter(espeak.PITCH, pitch, 0)
         espeak.SetParameter(espeak.VOLUME, volume, 0)
 
-    def synthesise(self, text: str) -> bytes:
-        """Speak ``text`` as configured; the audio and marks packed for ``unpack``. Runs
-        in a pristine child (see ``pristine``), so nothing spoken before changes it."""
+    def template_for(self, settings: tuple[str, int, int, int]) -> Template:
+        """The pristine template that chose these settings (made, or reused when the
+        last one had the same settings); called under the lock."""
+        template = self.template
+        if template is None or not template.alive or self.template_settings != settings:
+            if template is not None:
+                template.close()
+            self.start()  # initialised here, so every template shares the loaded data
+            self.template = template = Template(
+                functools.partial(self.configure, *settings), self.synthesise
+            )
+            self.template_settings = settings
+        return template
+
+    def synthesise(self, data: bytes) -> bytes:
+        """``speak`` packed for ``unpack`` (what a template's child sends back)."""
+        result = self.speak(data)
+        marks = array("q")
+        for mark in result.marks:
+            marks.extend((mark.kind == "word", mark.char_start, mark.char_length, mark.sample))
+        header = array("q", [result.sample_rate, len(result.marks)]).tobytes()
+        return header + marks.tobytes() + result.pcm
+
+    def speak(self, data: bytes) -> SynthesisResult:
+        """Speak ``data`` (UTF-8) as configured. Runs in a child of a pristine template
+        only (see ``pristine``)."""
         espeak = self.binding
-        self._pcm, self._marks = [], []
-        data = text.encode("utf-8")
+        self._pcm, self._marks, self.stopped = [], [], False
         # CHARS_UTF8 makes text_position count code points (verified by a test on accented
         # text); the size argument is unused in synchronous mode.
         status = espeak.cSynth(
             data, len(data) + 1, 0, espeak.POS_CHARACTER, 0, espeak.CHARS_UTF8, None, None
         )
+        if self.stopped:  # part of the audio only: never to be stored
+            raise ReaderError("the synthesis was abandoned", EXIT_FAILURE)
         if status != espeak.EE_OK:
             raise ReaderError(f"eSpeak NG refused the text (status {status})", EXIT_FAILURE)
-        marks = array("q")
-        for mark in self._marks:
-            marks.extend((mark.kind == "word", mark.char_start, mark.char_length, mark.sample))
-        header = array("q", [self.sample_rate, len(self._marks)]).tobytes()
-        return header + marks.tobytes() + b"".join(self._pcm)
+        return SynthesisResult(b"".join(self._pcm), self.sample_rate, tuple(self._marks))
 
 
 def unpack(data: bytes) -> SynthesisResult:
@@ -227,11 +269,17 @@ def unpack(data: bytes) -> SynthesisResult:
     return SynthesisResult(data[16 + 32 * count :], sample_rate, marks)
 
 
+_STATE = _State()
+
+
 class EspeakEngine:
     """eSpeak NG behind the engine port (:class:`~reader.narration.engines.port.SpeechEngine`)."""
 
     def __init__(self) -> None:
-        self._state = _State()
+        # One state per process, whatever the number of engine objects: the library has
+        # one callback and one voice, so a second state would leave the first one's
+        # children calling a freed callback.
+        self._state = _STATE
 
     @property
     def capabilities(self) -> EngineCapabilities:
@@ -274,31 +322,63 @@ class EspeakEngine:
 
     def check_voice(self, voice: str) -> None:
         """Raise ``ReaderError`` unless eSpeak NG can select ``voice``."""
-        with self._state.lock:
-            self._state.configure(voice, CAPABILITIES.default_rate_wpm, 50, 100)
+        state = self._state
+        with state.lock:
+            state.start()  # a missing library or data folder is reported from here
+
+            def check() -> bytes:
+                try:
+                    state.configure(voice, CAPABILITIES.default_rate_wpm, 50, 100)
+                except ReaderError as error:
+                    return str(error).encode("utf-8", "replace")
+                return b""
+
+            # In a pristine child, like every synthesis: choosing a voice here would change
+            # this process's eSpeak state (see synthesise).
+            problem = run_pristine(check)
+        if problem:
+            raise ReaderError(problem.decode("utf-8", "replace"))
 
     def synthesise(self, text: str, request: SpeechRequest) -> SynthesisResult:
-        """Speak ``text`` into memory; thread-safe, nothing printed. The rate is clamped
-        to what eSpeak does exactly."""
-        low, high = CAPABILITIES.min_rate_wpm, CAPABILITIES.max_exact_rate_wpm
-        rate = max(low, min(high, request.rate_wpm))
-        state, volume = self._state, round(request.volume * 100)
+        """Speak ``text`` into memory, in a fresh child of the template for these
+        settings; thread-safe, nothing printed. The rate is clamped to what eSpeak does
+        exactly."""
+        state, settings = self._state, _settings(request)
         with state.lock:
-            # Choosing the voice and parameters leaves no trace in what is synthesised later
-            # (a voice chosen after others gives the same audio: tested), so it is done here,
-            # before forking; the child inherits it and only synthesises.
-            state.configure(request.voice, rate, request.pitch, volume)
+            if state.ready == settings:  # a pristine child of a pool's template
+                state.ready = None  # one text per child: the next goes through a template
+                return state.speak(text.encode("utf-8"))
+            template = state.template_for(settings)
+            return unpack(template.run(text.encode("utf-8")))
 
-            def speak() -> bytes:
-                state.parent = os.getppid()
-                return state.synthesise(text)
+    def prepare_here(self, request: SpeechRequest) -> None:
+        """Initialise eSpeak and choose ``request``'s voice and settings in this process,
+        which must then never speak: it is a template whose children each speak one text
+        with these settings (``reader.narration.pristinepool``)."""
+        settings = _settings(request)
+        with self._state.lock:
+            self._state.start()
+            self._state.configure(*settings)
+            self._state.ready = settings
 
-            return unpack(run_pristine(speak))
+    def prepare(self, request: SpeechRequest) -> None:
+        """Initialise eSpeak and start the template for ``request``'s settings now, so
+        the first paragraph waits for neither (worker processes call this while the
+        caller is still parsing). Errors (an unknown voice) come with the first text."""
+        with self._state.lock:
+            self._state.template_for(_settings(request))
 
     def warm_up(self, voice: str) -> None:
-        """Initialise eSpeak and load ``voice`` now, so the first paragraph does not wait
-        for it (worker processes call this while the caller is still parsing)."""
-        self.check_voice(voice)
+        """``prepare`` for ``voice`` at the default rate, pitch and volume."""
+        self.prepare(SpeechRequest(voice, CAPABILITIES.default_rate_wpm))
+
+
+def _settings(request: SpeechRequest) -> tuple[str, int, int, int]:
+    """(voice, rate, pitch, volume %) as eSpeak takes them, the rate clamped to its exact
+    range."""
+    low, high = CAPABILITIES.min_rate_wpm, CAPABILITIES.max_exact_rate_wpm
+    rate = max(low, min(high, request.rate_wpm))
+    return request.voice, rate, request.pitch, round(request.volume * 100)
 
 
 ENGINE = EspeakEngine()
