@@ -236,6 +236,7 @@ def test_partial_render_into_a_whole_render_leaves_no_mix(tmp_path: Path) -> Non
     assert names == sorted(
         [f"p00{n}.{ext}" for n in (3, 4) for ext in ("wav", "json", "mp3")]
         + [f"{BASE}.{ext}" for ext in ("wav", "mp3", "json", "vtt", "srt", "lrc", "m3u8")]
+        + ["cover.jpg"]  # the cover art of the MP3 (a title card)
     )
     data = _doc_map(out, BASE)
     assert [p["number"] for p in data["paragraphs"]] == [3, 4]

@@ -52,9 +52,12 @@ class _BatchFailed(Exception):
         self.stderr = stderr
 
 
-def _encode_batch(pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str) -> bytes | None:
-    """Encode every ``(wav, out)`` pair in one ffmpeg process; stderr on failure (and no
-    file written, not even a temporary one)."""
+def _encode_batch(
+    pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str, extra: Sequence[str] = ()
+) -> bytes | None:
+    """Encode every ``(wav, out)`` pair in one ffmpeg process, with ``extra`` codec options
+    after the format's own (the later wins); stderr on failure (and no file written, not
+    even a temporary one)."""
     kind = KINDS[fmt]
     try:
         with ExitStack() as stack:
@@ -65,7 +68,7 @@ def _encode_batch(pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str) -> by
             for number, temp in enumerate(temps):
                 # One thread per output: the caller runs one process per core.
                 arguments += ["-map", f"{number}:a:0", "-map_metadata", "-1", "-threads", "1"]
-                arguments += [*kind.options, "-f", kind.muxer, str(temp)]
+                arguments += [*kind.options, *extra, "-f", kind.muxer, str(temp)]
             what = f"the {fmt} copies of the paragraphs"
             seconds = deadline(wav_seconds([wav for wav, _ in pairs]))
             result = run("ffmpeg", arguments, what, timeout=seconds, hint=hint)
@@ -77,10 +80,10 @@ def _encode_batch(pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str) -> by
     return None
 
 
-def encode(wav: Path, out: Path, fmt: str, *, hint: str = "") -> Path:
+def encode(wav: Path, out: Path, fmt: str, *, hint: str = "", extra: Sequence[str] = ()) -> Path:
     """Encode one WAV into ``out`` in format ``fmt`` (a key of ``KINDS``; the container is
     named, never guessed from the suffix). ``hint`` ends the error for a missing ffmpeg."""
-    failure = _encode_batch([(wav, out)], fmt, hint)
+    failure = _encode_batch([(wav, out)], fmt, hint, extra)
     if failure is not None:
         detail = last_line(failure)
         if b"No space left" in failure:
@@ -89,16 +92,23 @@ def encode(wav: Path, out: Path, fmt: str, *, hint: str = "") -> Path:
     return out
 
 
-def _encode_or_name(pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str) -> None:
+def _encode_or_name(
+    pairs: Sequence[tuple[Path, Path]], fmt: str, hint: str, extra: Sequence[str] = ()
+) -> None:
     """Several files per ffmpeg process (starting ffmpeg costs more than encoding a short
     paragraph). When the batch fails, each file is tried alone to name the culprit."""
-    if _encode_batch(pairs, fmt, hint) is not None:
+    if _encode_batch(pairs, fmt, hint, extra) is not None:
         for wav, out in pairs:
-            encode(wav, out, fmt, hint=hint)
+            encode(wav, out, fmt, hint=hint, extra=extra)
 
 
 def encode_tasks(
-    pairs: Sequence[tuple[Path, Path]], fmt: str, jobs: int, *, hint: str = ""
+    pairs: Sequence[tuple[Path, Path]],
+    fmt: str,
+    jobs: int,
+    *,
+    hint: str = "",
+    extra: Sequence[str] = (),
 ) -> list[Callable[[], None]]:
     """Jobs that encode ``(wav, out)`` pairs, at least one per worker and batches of at most
     :data:`~reader.audio.formats.BATCH` files, for :func:`run_parallel`."""
@@ -107,7 +117,7 @@ def encode_tasks(
     batches = max(min(jobs, len(pairs)), -(-len(pairs) // BATCH))
     size = -(-len(pairs) // batches)
     return [
-        partial(_encode_or_name, pairs[first : first + size], fmt, hint)
+        partial(_encode_or_name, pairs[first : first + size], fmt, hint, extra)
         for first in range(0, len(pairs), size)
     ]
 

@@ -47,8 +47,15 @@ KINDS: dict[str, AudioKind] = {
         ("-c:a", "libmp3lame", "-b:a", BITRATE, "-compression_level", "7"),
         "mp3",
     ),
+    # The Ogg muxer draws a random stream serial number for every file unless asked to be
+    # bit-exact (then the serial is the stream's index): two renders give the same bytes.
     "ogg": AudioKind(
-        ".ogg", "audio/ogg", "vorbis", "ogg", ("-c:a", "libvorbis", "-q:a", "3"), "ogg"
+        ".ogg",
+        "audio/ogg",
+        "vorbis",
+        "ogg",
+        ("-c:a", "libvorbis", "-q:a", "3", "-fflags", "+bitexact"),
+        "ogg",
     ),
     # ffmpeg's AAC "twoloop" coder is four to six times slower than "fast" for no audible
     # gain in speech at this rate.
@@ -71,6 +78,19 @@ KINDS: dict[str, AudioKind] = {
         "mp4",
     ),
 }
+
+# Delivery profiles (``reader render --profile``): what each changes in the codec options
+# (given after them: the later option wins). "standard" is the engine's 22.05 kHz as is.
+PROFILES: dict[str, dict[str, tuple[str, ...]]] = {
+    "standard": {},
+    "high": {
+        "mp3": ("-ar", "44100", "-b:a", "128k"),
+        "m4b": ("-ar", "44100", "-b:a", "64k"),
+        "aac": ("-ar", "44100", "-b:a", "64k"),
+        "ogg": ("-ar", "44100", "-q:a", "5"),
+    },
+}
+DEFAULT_PROFILE = "standard"
 
 CODECS: dict[str, list[str]] = {name: list(KINDS[name].options) for name in ("mp3", "ogg", "m4b")}
 """The render folder's encoded formats and their codec options (part of its manifest's

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import wave
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO
@@ -21,11 +22,67 @@ from typing import IO
 from reader.atomic import atomic_path
 from reader.audio import mp3join
 from reader.audio.encode import ffmpeg_failed, run_parallel
-from reader.audio.formats import KINDS, WAV_HINT
+from reader.audio.formats import DEFAULT_PROFILE, KINDS, PROFILES, WAV_HINT
 from reader.audio.wavfile import WavWriter
 from reader.media import deadline, feed
 
 CHUNK_FRAMES = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What the full-length files carry besides audio and chapters: ``tags`` for every
+    format, ``m4b_tags`` for the M4B alone (its media kind), and the ``cover`` picture
+    (PNG or JPEG) embedded as ID3 APIC, MP4 ``covr`` and Vorbis METADATA_BLOCK_PICTURE."""
+
+    tags: tuple[tuple[str, str], ...] = ()
+    m4b_tags: tuple[tuple[str, str], ...] = ()
+    cover: Path | None = None
+    profile: str = DEFAULT_PROFILE
+
+    def codec_options(self, fmt: str) -> tuple[str, ...]:
+        """The profile's codec options for ``fmt``, after the format's own."""
+        return PROFILES[self.profile].get(fmt, ())
+
+    @property
+    def resamples(self) -> bool:
+        """Whether the encoded files have another sample rate than the paragraphs."""
+        return bool(PROFILES[self.profile])
+
+    def metadata(self, text: str, fmt: str) -> str:
+        """FFMETADATA ``text`` with these tags added to its global section."""
+        tags = list(self.tags) + (list(self.m4b_tags) if fmt == "m4b" else [])
+        if self.cover is not None and fmt == "ogg":
+            from reader.audio.cover import picture_block
+
+            tags.append(("METADATA_BLOCK_PICTURE", picture_block(self.cover)))
+        if fmt == "ogg":
+            # ffmpeg writes the "comment" tag as Vorbis DESCRIPTION, over "description".
+            tags = [("comment" if key == "description" else key, value) for key, value in tags]
+        lines = "".join(f"{key}={_escape(value)}\n" for key, value in tags if value)
+        # After the global tags already there (the later of two equal keys wins), before
+        # the first chapter.
+        at = text.find("[CHAPTER]")
+        at = len(text) if at < 0 else at
+        return text[:at] + lines + text[at:]
+
+    def inputs(self, fmt: str, index: int) -> list[str]:
+        """ffmpeg arguments that add the cover as input ``index`` and map it (MP3, M4B)."""
+        if self.cover is None or fmt not in ("mp3", "m4b"):
+            return []
+        arguments = ["-i", str(self.cover), "-map", f"{index}:v", "-c:v", "copy"]
+        arguments += ["-disposition:v", "attached_pic"]
+        if fmt == "mp3":  # ID3 APIC picture type 3, "Cover (front)"
+            arguments += ["-metadata:s:v", "comment=Cover (front)"]
+        return arguments
+
+
+def _escape(value: str) -> str:
+    """An FFMETADATA value: ``=``, ``;``, ``#``, ``\\`` and newlines escaped."""
+    for char in "\\=;#\n":
+        value = value.replace(char, "\\" + char)
+    return value
+
 
 Parts = Sequence[tuple[Path | None, int]]
 """Audio in order: ``(wav_path, 0)`` for a file, ``(None, n)`` for n samples of silence."""
@@ -73,16 +130,19 @@ def encode_full_task(
     metadata: str,
     workdir: Path,
     options: Sequence[str] = (),
+    delivery: Delivery = Delivery(),
 ) -> Callable[[], None]:
     """A job that encodes the full-length ``out`` with chapters and tags from
-    ``metadata`` (FFMETADATA text)."""
-    meta_path = _metadata_file(workdir, fmt, metadata)
+    ``metadata`` (FFMETADATA text) and what ``delivery`` adds."""
+    meta_path = _metadata_file(workdir, fmt, delivery.metadata(metadata, fmt))
     kind = KINDS[fmt]
 
     def job() -> None:
         with atomic_path(out) as temp:
-            arguments = ["-i", str(meta_path), "-map", "0:a", "-map_metadata", "1"]
-            arguments += ["-map_chapters", "1", *kind.options, *options, "-f", kind.muxer]
+            arguments = ["-i", str(meta_path), *delivery.inputs(fmt, 2), "-map", "0:a"]
+            arguments += ["-map_metadata", "1", "-map_chapters", "1"]
+            arguments += [*kind.options, *delivery.codec_options(fmt), *options]
+            arguments += ["-f", kind.muxer]
             _encode_stream(parts, sample_rate, [*arguments, str(temp)], out.name)
 
     return job
@@ -96,16 +156,20 @@ def encode_mp3_chunks_task(
     metadata: str,
     workdir: Path,
     samples: int,
+    workers: int = 0,
+    delivery: Delivery = Delivery(),
 ) -> Callable[[], None]:
     """A job that encodes the full-length MP3 as ``chunks`` on parallel encoders (the
     parts of each, and how many of its frames to keep: see ``mp3join.join_chunks``), joins
-    their frames and adds tags, chapters and the gapless fields of one encode."""
-    meta_path = _metadata_file(workdir, "mp3", metadata)
+    their frames and adds tags, chapters and the gapless fields of one encode; ``workers``
+    encoders at a time (0: all at once)."""
+    meta_path = _metadata_file(workdir, "mp3", delivery.metadata(metadata, "mp3"))
 
     def encode(index: int, parts: Parts) -> None:
         # The first chunk carries the tags and all the chapters (ffmpeg writes them in the
         # ID3 header without looking at the duration), so the joined file needs no remux.
-        tags = ["-i", str(meta_path), "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        tags = ["-i", str(meta_path), *delivery.inputs("mp3", 2), "-map", "0:a"]
+        tags += ["-map_metadata", "1", "-map_chapters", "1"]
         options = tags if index == 0 else ["-map_metadata", "-1"]
         options += [*KINDS["mp3"].options, "-reservoir", "0", "-f", "mp3"]
         target = str(workdir / f"chunk-{index}.mp3")
@@ -113,7 +177,8 @@ def encode_mp3_chunks_task(
 
     def job() -> None:
         run_parallel(
-            [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)], len(chunks)
+            [partial(encode, i, parts) for i, (parts, _) in enumerate(chunks)],
+            workers or len(chunks),
         )
         with atomic_path(out) as temp:
             mp3join.join_chunks(
@@ -138,7 +203,7 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
         "ffmpeg",
         ["-y", *raw, *arguments],
         what,
-        partial(_stream_pcm, parts),
+        partial(stream_pcm, parts),
         timeout=seconds,
         hint=WAV_HINT,
     )
@@ -146,7 +211,7 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
         ffmpeg_failed(stderr, code, what)
 
 
-def _stream_pcm(parts: Parts, sink: IO[bytes]) -> None:
+def stream_pcm(parts: Parts, sink: IO[bytes]) -> None:
     """Write the parts' samples (and silences) to ``sink``, a block at a time."""
     for wav_path, silence in parts:
         if wav_path is None:

@@ -133,6 +133,8 @@ def add_narration_commands(
         help="worker processes (default: the number of cores)",
     )  # fmt: skip
     render.add_argument("--quiet", action="store_true", help="no progress or summary")
+    _add_output_options(render)
+    _add_profile_option(render)
     _add_spoken_options(render)
     handlers["render"] = run_render
 
@@ -142,6 +144,63 @@ def add_narration_commands(
         "--engine", metavar="NAME", help="only this engine's voices (espeak, piper)"
     )
     handlers["voices"] = run_voices
+
+
+# --- Loudness and delivery (issue 12 items 7 and 10) ---------------------------------------
+
+
+def _add_output_options(render: argparse.ArgumentParser) -> None:
+    """``--loudness``: how the narration's level is set (see reader.audio.loudness)."""
+    from reader.audio.loudness import DEFAULT_LOUDNESS, LOUDNESS_CHOICES
+
+    render.add_argument(
+        "--loudness", choices=LOUDNESS_CHOICES, default=DEFAULT_LOUDNESS,
+        help="level of the narration, measured (EBU R128) and set with one gain for the "
+        "whole document and a true-peak limiter: speech -18 LUFS, podcast -16 LUFS (both "
+        "true peak at most -1.5 dBTP), acx (RMS -20 dB, peaks at most -3 dB, room tone at "
+        "head and tail), off (the engine's level; --volume applies only then) "
+        "(default speech)",
+    )  # fmt: skip
+    render.add_argument(
+        "--cover", metavar="FILE", type=Path,
+        help="cover art (PNG or JPEG) for the MP3, M4B and OGG files; default the EPUB's "
+        "own cover when reading an EPUB, else a title card with the title and author; "
+        "written beside them as cover.jpg/cover.png",
+    )  # fmt: skip
+
+
+def _add_profile_option(render: argparse.ArgumentParser) -> None:
+    from reader.audio.formats import DEFAULT_PROFILE, PROFILES
+
+    render.add_argument(
+        "--profile", choices=tuple(PROFILES), default=DEFAULT_PROFILE,
+        help="encoded audio: standard (the voice's 22.05 kHz; MP3 and AAC 48 kbit/s) or high "
+        "(44.1 kHz; MP3 128 kbit/s, AAC 64 kbit/s, Vorbis quality 5) (default standard)",
+    )  # fmt: skip
+
+
+def _checked_cover(args: argparse.Namespace) -> Path | None:
+    """``--cover``, refused in one line unless it is a real PNG or JPEG."""
+    if args.cover is None:
+        return None
+    from reader.audio.cover import read_cover
+
+    read_cover(args.cover)
+    return Path(args.cover)
+
+
+def _engine_volume(args: argparse.Namespace) -> float:
+    """The engine's volume: ``--volume`` with ``--loudness off``; else 1.0 (the engine's
+    clean level, which never clips), since the preset sets the level."""
+    if args.loudness == "off":
+        return float(args.volume)
+    if args.volume != 1.0 and not args.quiet:
+        print(
+            f"reader: note: --volume is left out with --loudness {args.loudness}, which sets "
+            "the level; add --loudness off to use it",
+            file=sys.stderr,
+        )
+    return 1.0
 
 
 # What is spoken besides the paragraphs (issue 12 item 9); kept apart from the other
@@ -236,7 +295,7 @@ def run_render(args: argparse.Namespace) -> int:
 def _settings(args: argparse.Namespace) -> Any:
     from reader.narration.synthesis import NarrationSettings
 
-    return NarrationSettings(args.voice, args.rate, args.pitch, args.volume)
+    return NarrationSettings(args.voice, args.rate, args.pitch, _engine_volume(args))
 
 
 def _render_one(args: argparse.Namespace) -> int:
@@ -276,6 +335,9 @@ def _render_one(args: argparse.Namespace) -> int:
         credits=args.credits,
         headings=args.headings,
         cluster=cluster_address(args.cluster),
+        loudness=args.loudness,
+        cover=_checked_cover(args),
+        profile=args.profile,
     )
     summary = render_document(request)
     for notice in summary.notices:  # files removed from the folder: said even with --quiet
@@ -300,6 +362,7 @@ def _render_many(
         raise ReaderError("--paragraphs takes one document; render a batch whole")
     formats = parse_formats(args.format)
     settings = _settings(args)
+    cover = _checked_cover(args)
     cluster = cluster_address(args.cluster)
     items = plan(paths, Path(args.output) if args.output else Path("audio"))
     display = BatchDisplay(items, enabled=not args.quiet)
@@ -325,6 +388,9 @@ def _render_many(
             credits=args.credits,
             headings=args.headings,
             cluster=cluster,
+            loudness=args.loudness,
+            cover=cover,
+            profile=args.profile,
         )
 
     outcomes = render_documents(items, load_one, request_for, display)

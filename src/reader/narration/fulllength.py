@@ -17,7 +17,7 @@ Units: samples at the paragraphs' sample rate.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import pairwise
 from pathlib import Path
@@ -27,7 +27,13 @@ from reader.audio import mp3join
 from reader.audio.encode import encode_tasks, run_parallel
 from reader.audio.formats import TOLERANCE_MS, WAV_HINT
 from reader.audio.probe import probe
-from reader.audio.stream import Parts, encode_full_task, encode_mp3_chunks_task, write_full_wav
+from reader.audio.stream import (
+    Delivery,
+    Parts,
+    encode_full_task,
+    encode_mp3_chunks_task,
+    write_full_wav,
+)
 from reader.document import Document, Paragraph
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.chapters import DEFAULT_MINUTES
@@ -54,6 +60,7 @@ class Assembly:
     redo: dict[str, set[str]]  # per copy format, the stems whose copy must be encoded
     jobs: int
     chapter_minutes: float = DEFAULT_MINUTES  # chapter length for texts without sections
+    delivery: Delivery = field(default_factory=Delivery)  # tags and cover art
     # With spoken credits and headings (see ``announcements``): what each of ``paragraphs``
     # is and the pause after each; otherwise all paragraphs, pauses from ``target_gaps``.
     kinds: Sequence[str] = ()
@@ -62,7 +69,9 @@ class Assembly:
 
 def _cut(job: Assembly) -> bool:
     rate = job.clips[0].sample_rate
-    return "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    # Paragraph MP3s are cut from the full one only at the paragraphs' own rate.
+    cut = "mp3" in (*job.full_formats, *job.copies) and rate in mp3join.JOINABLE_RATES
+    return cut and not job.delivery.resamples
 
 
 def plan_timeline(job: Assembly) -> Timeline:
@@ -99,12 +108,12 @@ def assemble(
             if len(chunks) > 1:
                 encode = encode_mp3_chunks_task(
                     chunks, rate, full, metadata=metadata, workdir=workdir,
-                    samples=timeline.sample_count,
+                    samples=timeline.sample_count, workers=job.jobs, delivery=job.delivery,
                 )  # fmt: skip
             else:
                 encode = encode_full_task(
                     parts, rate, full, "mp3", metadata=metadata, workdir=workdir,
-                    options=NO_RESERVOIR,
+                    options=NO_RESERVOIR, delivery=job.delivery,
                 )  # fmt: skip
             cuts = [
                 (*mp3join.cut(item.offset, length), length, job.stage / f"{item.stem}.mp3")
@@ -121,7 +130,15 @@ def assemble(
                 # OGG takes its chapters as Vorbis comments (see chapters.vorbis_comments).
                 meta = ffmetadata(timeline, vorbis=fmt == "ogg")
                 tasks.append(
-                    encode_full_task(parts, rate, out, fmt, metadata=meta, workdir=workdir)
+                    encode_full_task(
+                        parts,
+                        rate,
+                        out,
+                        fmt,
+                        metadata=meta,
+                        workdir=workdir,
+                        delivery=job.delivery,
+                    )
                 )
         tasks.append(partial(with_timeline, timeline))
         for fmt in job.copies:
@@ -129,7 +146,8 @@ def assemble(
                 continue
             stems = [s for s in job.stems if s in job.redo[fmt]]
             pairs = [(job.sources[s], job.stage / f"{s}.{fmt}") for s in stems]
-            tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT)
+            extra = job.delivery.codec_options(fmt)
+            tasks += encode_tasks(pairs, fmt, job.jobs, hint=WAV_HINT, extra=extra)
         guard(partial(run_parallel, tasks, job.jobs))
     _check_durations(job, timeline)
 
@@ -150,17 +168,24 @@ def _encode_then_cut(
 MIN_SPLIT_GAP = 4096
 
 
+# The full-length MP3 is encoded in chunks of about this many seconds, however many jobs
+# encode them: the chunks (and so the bytes) do not depend on --jobs (issue 12 item 5).
+CHUNK_SECONDS = 120
+MAX_CHUNKS = 64
+
+
 def _mp3_chunks(job: Assembly, timeline: Timeline) -> list[tuple[Parts, int]]:
-    """Split the full-length MP3 into one chunk per job, at pauses nearest the even
-    split points: each chunk's parts and how many frames of it to keep."""
+    """Split the full-length MP3 into chunks of about ``CHUNK_SECONDS``, at pauses
+    nearest the even split points: each chunk's parts and how many frames of it to keep."""
     total = timeline.sample_count
+    pieces = max(1, min(MAX_CHUNKS, round(total / (CHUNK_SECONDS * timeline.sample_rate))))
     starts = [
         item.offset
         for item, gap_before in zip(timeline.placed[1:], timeline.gaps, strict=False)
         if gap_before >= MIN_SPLIT_GAP
     ]
     bounds = sorted(
-        {min(starts, key=lambda s: abs(s - total * j // job.jobs)) for j in range(1, job.jobs)}
+        {min(starts, key=lambda s: abs(s - total * j // pieces)) for j in range(1, pieces)}
         if starts
         else set()
     )

@@ -20,14 +20,18 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 from reader.atomic import remove_leftovers
-from reader.audio.formats import CODECS, WAV_HINT, require
+from reader.audio.cover import choose_cover
+from reader.audio.formats import CODECS, DEFAULT_PROFILE, WAV_HINT, require
+from reader.audio.loudness import DEFAULT_LOUDNESS, PRESETS, Measurement
+from reader.audio.stream import Delivery
 from reader.document import Document
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.narration.announcements import PARAGRAPH, Entry, entry_gaps, plan_entries
@@ -35,6 +39,7 @@ from reader.narration.cache import write_chunks, write_text
 from reader.narration.fulllength import Assembly, assemble, plan_timeline, redo_sets
 from reader.narration.languages import plan_voices
 from reader.narration.manifest import Manifest, input_digest
+from reader.narration.mastering import master, measure_timeline
 from reader.narration.multivoice import MultiVoiceRenderer
 from reader.narration.outputs import BOOK_FORMATS, BookJob, check_book_inputs, check_writable
 from reader.narration.pronunciations import Dictionary, load_dictionary
@@ -48,6 +53,7 @@ from reader.narration.syncformats import (
     lrc,
     m3u8,
     paragraph_json,
+    speaker,
     srt,
     webvtt,
 )
@@ -74,6 +80,9 @@ class RenderRequest:
     cluster: str | None = None  # a Dask scheduler address to synthesise on
     credits: bool = True  # "<title>. By <author>." first, "End of <title>." last
     headings: bool = True  # each section's heading spoken before its paragraphs
+    loudness: str = DEFAULT_LOUDNESS  # a preset of reader.audio.loudness, or "off"
+    cover: Path | None = None  # --cover: a PNG or JPEG for the full-length files
+    profile: str = DEFAULT_PROFILE  # a key of reader.audio.formats.PROFILES
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +186,8 @@ def render_document(request: RenderRequest) -> RenderSummary:
             settings += [[(e.kind, e.stem, k) for e, k in zip(spoken, spoken_keys, strict=True)]]
             if books:
                 settings.append(request.granularity)
+            settings += [request.loudness, str(request.cover or ""), TAGS_FORMAT]
+            settings.append(request.profile)
             digest = input_digest(document, paragraphs, keys, settings)
             old = Manifest.read(folder)
             if old.up_to_date(folder, digest):
@@ -195,6 +206,9 @@ def render_document(request: RenderRequest) -> RenderSummary:
             synthesised = renderer.synthesised  # paragraphs, as the summary counts them
             said = renderer.render_many([e.paragraph for e in spoken], spoken_voices)
             corrupt = renderer.corrupt_notice()
+            chosen = renderer.renderers.get(plan.document_voice)
+            chosen = chosen or next(iter(renderer.renderers.values()))
+            narrator = chosen.voice  # qualified, engine:id
         by_stem = dict(zip(stems, zip(clips, keys, strict=True), strict=True))
         said_stems = [e.stem for e in spoken]
         by_stem.update(zip(said_stems, zip(said, spoken_keys, strict=True), strict=True))
@@ -206,8 +220,12 @@ def render_document(request: RenderRequest) -> RenderSummary:
             books,
             digest,
             old,
+            narrator=narrator,
         )
         with staging_folder(folder) as stage:
+            mastered: list[_Plan] = []
+            _guard(lambda: mastered.append(_master(request, job, stage)), folder=folder)
+            job = mastered[0]
             timeline, removed = _build_and_commit(request, job, stage)
     rate = timeline.sample_rate
     seconds = timeline.sample_count // rate
@@ -217,6 +235,10 @@ def render_document(request: RenderRequest) -> RenderSummary:
         f"{synthesised} synthesised, {len(clips) - synthesised} from the cache) "
         f"and {files} full-length files to {folder}"
     ) + (f"; {corrupt}" if corrupt else "")
+    preset = PRESETS.get(request.loudness)
+    line += f"; loudness {job.measured[0].describe(preset)}" if job.measured else ""
+    if preset is not None and not _measurable():
+        line += "; loudness left as spoken (ffmpeg, which measures it, is not installed)"
     notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
     return RenderSummary(
         line, len(clips), timeline.sample_count / rate, synthesised, notices=notices
@@ -235,6 +257,8 @@ class _Plan:
     books: Sequence[str]
     digest: str
     old: Manifest
+    narrator: str = ""  # the voice, for the audiobook tags
+    measured: list[Measurement] = field(default_factory=list)  # of the full-length audio
 
     @property
     def stems(self) -> list[str]:
@@ -251,6 +275,11 @@ def _build_and_commit(
     rate = plan.clips[0].sample_rate
     full_formats = [f for f in request.formats if f in (*CODECS, "wav")]
     gap = rate * request.gap_ms // 1000
+    deliveries: list[Delivery] = []
+    _guard(
+        lambda: deliveries.append(_delivery(request, plan.narrator, full_formats, stage)),
+        folder=folder,
+    )
     job = Assembly(
         document=request.document,
         paragraphs=[entry.paragraph for entry in plan.entries],
@@ -268,6 +297,7 @@ def _build_and_commit(
         chapter_minutes=request.chapter_minutes,
         kinds=[entry.kind for entry in plan.entries],
         targets=entry_gaps(request.document, plan.entries, gap),
+        delivery=deliveries[0],
     )
     timeline = plan_timeline(job)
     # A paragraph's files hold its following pause: they are unchanged only if both the
@@ -289,7 +319,14 @@ def _build_and_commit(
     job = replace(job, sources=sources, redo=redo_sets(plan.copies, stems, stale, old, folder))
     audio = {fmt: f"{base}.{fmt}" for fmt in full_formats}
     encoded = [f for f in request.formats if f in CODECS]
-    sync_task = partial(_write_sync_files, stage, base, audio, encoded[0] if encoded else "wav")
+    write_sync = partial(_write_sync_files, stage, base, audio, encoded[0] if encoded else "wav")
+
+    def sync_task(timeline: Timeline) -> None:
+        # The loudness of the full-length audio is measured while it is encoded.
+        write_sync(timeline)
+        if _measurable():
+            plan.measured.append(measure_timeline(timeline))
+
     assemble(job, timeline, partial(_guard, folder=folder), sync_task)
     written = [f"{base}.{fmt}" for fmt in full_formats]
     # The book reads the paragraphs, each file ending where the next entry starts.
@@ -311,6 +348,8 @@ def _build_and_commit(
         written.append(BOOK_FORMATS[name](book).name)
     names = [f"{s}.{ext}" for s in stems for ext in ("wav", "json", *plan.copies)]
     names += [*written, *(f"{base}.{ext}" for ext in ("vtt", "srt", "lrc", "m3u8", "json"))]
+    if job.delivery.cover is not None:
+        names.append(job.delivery.cover.name)
     removed: list[str] = []
 
     def move() -> None:
@@ -332,6 +371,60 @@ def _write_paragraph(stage: Path, item: Placed, pause: int) -> None:
     """``pNNN.wav`` (the paragraph and the pause after it) and its sync map, in ``stage``."""
     write_padded_wav(item.clip.wav_path, pause, stage / f"{item.stem}.wav")
     write_text(stage / f"{item.stem}.json", paragraph_json(item, f"{item.stem}.wav", pause))
+
+
+def _measurable() -> bool:
+    """Whether ffmpeg is here to measure loudness (WAV alone needs no ffmpeg; then the
+    level is left as the engine made it)."""
+    return shutil.which("ffmpeg") is not None
+
+
+def _master(request: RenderRequest, plan: _Plan, stage: Path) -> _Plan:
+    """Master every entry's audio to the loudness preset (see ``mastering``) into
+    ``stage``; the keys carry the gain, so a changed gain makes every file stale."""
+    preset = PRESETS.get(request.loudness)
+    if preset is None or not _measurable():
+        return plan
+    rate = plan.clips[0].sample_rate
+    gaps = entry_gaps(request.document, plan.entries, rate * request.gap_ms // 1000)
+    masters = stage / ".mastered"
+    masters.mkdir(exist_ok=True)
+    outputs = [masters / f"{stem}.wav" for stem in plan.stems]
+    # The last render's tag, from its records ("<key>:<tag>+<pause>").
+    previous = next(iter(plan.old.stems.values()), "").partition(":")[2].rpartition("+")[0]
+    mastered = master(plan.clips, outputs, gaps, preset, jobs=request.jobs, previous=previous)
+    keys = [f"{key}:{mastered.tag}" for key in plan.keys]
+    return replace(plan, clips=mastered.clips, keys=keys)
+
+
+# Bumped when the tags or cover art change, so folders are encoded again.
+TAGS_FORMAT = "tags-1"
+
+
+def _delivery(
+    request: RenderRequest, narrator: str, full_formats: Sequence[str], stage: Path
+) -> Delivery:
+    """The audiobook tags and the cover (written into ``stage`` as ``cover.jpg`` or
+    ``cover.png``) for the encoded full-length files."""
+    document = request.document
+    author = speaker(document)
+    meta = document.metadata
+    description = meta.note or dict(meta.extra).get("description", "")
+    if not description:
+        description = f"{document.title}, narrated by {narrator}."
+    tags = (
+        ("album_artist", author),
+        ("genre", "Audiobook"),
+        ("composer", narrator),  # where audiobook players look for the narrator
+        ("narrator", narrator),
+        ("description", description),
+    )
+    if not [fmt for fmt in full_formats if fmt != "wav"]:
+        return Delivery(tags, profile=request.profile)
+    source = Path(document.path) if document.path else None
+    cover = choose_cover(source, request.cover, document.title, author, stage)
+    m4b = (("media_type", "2"),)
+    return Delivery(tags, m4b_tags=m4b, cover=cover, profile=request.profile)
 
 
 def removed_notice(removed: Sequence[str], request: RenderRequest) -> str:

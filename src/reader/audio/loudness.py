@@ -1,0 +1,156 @@
+"""Loudness presets and measurement: ITU-R BS.1770-4 / EBU R128 integrated loudness,
+loudness range and true peak from ffmpeg's ``ebur128`` filter (``peak=true``), with the
+plain RMS and sample peak that ACX checks from ffmpeg's ``astats``, in one pass over audio
+streamed from the paragraph files.
+
+Presets (``--loudness``):
+
+- ``speech`` (default): -18 LUFS integrated, true peak at most -1.5 dBTP.
+- ``podcast``: -16 LUFS, true peak at most -1.5 dBTP.
+- ``acx`` (Audible's ACX submission rules): RMS -20 dB (they ask -23 to -18), peaks at
+  most -3 dB, 0.75 s of room tone before the first word and 1 s after the last.
+- ``off``: the engine's own level, untouched.
+
+Units: LUFS and LU for loudness, dBTP/dBFS for peaks, dB for RMS; seconds for room tone.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from reader.audio.formats import WAV_HINT
+from reader.audio.stream import Parts, parts_seconds, stream_pcm
+from reader.errors import EXIT_FAILURE, ReaderError
+from reader.media import deadline, feed, last_line
+
+# The limiter aims this far under the ceiling: lossy encoders overshoot the PCM's true
+# peak (measured on eSpeak speech at 48 kbit/s: MP3 -0.3 dB, AAC +0.3 dB, Vorbis +1.1 dB).
+ENCODER_MARGIN_DB = 1.5
+MAX_GAIN_DB = 30.0
+SILENCE_LUFS = -70.0
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    """A loudness target: ``target`` is integrated loudness in LUFS (``by_rms`` False)
+    or plain RMS in dB (``by_rms`` True); ``ceiling`` the highest true peak in dBTP;
+    ``head``/``tail`` the silence before the first and after the last speech, seconds."""
+
+    name: str
+    target: float
+    ceiling: float
+    head: float
+    tail: float
+    by_rms: bool = False
+
+
+PRESETS: dict[str, Preset] = {
+    "speech": Preset("speech", -18.0, -1.5, head=0.5, tail=1.0),
+    "podcast": Preset("podcast", -16.0, -1.5, head=0.25, tail=0.5),
+    "acx": Preset("acx", -20.0, -3.0, head=0.75, tail=1.0, by_rms=True),
+}
+LOUDNESS_CHOICES = ("off", *PRESETS)
+DEFAULT_LOUDNESS = "speech"
+ACX_RMS_RANGE = (-23.0, -18.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """What ffmpeg measured: integrated loudness (LUFS), true peak (dBTP), loudness range
+    (LU), RMS (dB) and sample peak (dBFS); ``-inf`` for silence."""
+
+    integrated: float
+    true_peak: float
+    lra: float
+    rms: float
+    peak: float
+
+    def level(self, preset: Preset) -> float:
+        """The figure ``preset`` aims at (integrated loudness, or RMS for ACX)."""
+        return self.rms if preset.by_rms else self.integrated
+
+    def describe(self, preset: Preset | None = None) -> str:
+        """For the summary line: ``-18.0 LUFS, true peak -2.6 dBTP, LRA 3.1 LU``."""
+        text = (
+            f"{self.integrated:.1f} LUFS, true peak {self.true_peak:.1f} dBTP, "
+            f"LRA {self.lra:.1f} LU"
+        )
+        if preset is not None and preset.by_rms:
+            text += f", RMS {self.rms:.1f} dB, peak {self.peak:.1f} dBFS"
+        return text
+
+
+_FIGURES = {
+    "integrated": r"I:\s+(\S+) LUFS",
+    "lra": r"LRA:\s+(\S+) LU",
+    "true_peak": r"(?:True|Sample) peak:\s+Peak:\s+(\S+) dBFS",
+    "peak": r"Overall.*?Peak level dB:\s+(\S+)",
+    "rms": r"Overall.*?RMS level dB:\s+(\S+)",
+}
+
+
+def parse(stderr: str) -> Measurement:
+    """The figures in ffmpeg's log of ``ebur128`` and ``astats`` (see :func:`measure`)."""
+    summary = stderr[stderr.rfind("Summary:") :]
+    values: dict[str, float] = {}
+    for name, pattern in _FIGURES.items():
+        text = summary if name in ("integrated", "lra", "true_peak") else stderr
+        found = re.search(pattern, text, re.DOTALL)
+        if found is None:
+            raise ReaderError(f"ffmpeg did not report the {name} level", EXIT_FAILURE)
+        values[name] = float(found.group(1))  # float() reads "-inf" too
+    return Measurement(**values)
+
+
+def measure(parts: Parts, sample_rate: int, *, true_peak: bool = True) -> Measurement:
+    """Measure the audio of ``parts`` (streamed, never held in memory). Without
+    ``true_peak`` the true-peak figure is the sample peak (three times faster)."""
+    peak = "true" if true_peak else "sample"
+    # framelog=verbose keeps the ten lines a second of momentary loudness out of the log.
+    filters = f"ebur128=peak={peak}:framelog=verbose,astats=measure_perchannel=none"
+    raw = ["-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0"]
+    # The summaries are logged at the "info" level, which the usual QUIET hides.
+    arguments = [
+        "-loglevel",
+        "info",
+        "-hide_banner",
+        "-nostats",
+        *raw,
+        "-af",
+        filters,
+        "-f",
+        "null",
+        "-",
+    ]
+    what = "the loudness of the narration"
+    seconds = deadline(parts_seconds(parts, sample_rate))
+    code, stderr = feed(
+        "ffmpeg",
+        arguments,
+        what,
+        lambda sink: stream_pcm(parts, sink),
+        timeout=seconds,
+        hint=WAV_HINT,
+    )
+    if code != 0:
+        detail = last_line(stderr, f"exit status {code}")
+        raise ReaderError(f"ffmpeg could not measure {what}: {detail}", EXIT_FAILURE)
+    return parse(stderr.decode("utf-8", "replace"))
+
+
+def gain_db(preset: Preset, measured: Measurement) -> float:
+    """The one gain, in dB, that brings the whole document to ``preset``'s target (0 for
+    silence, which has no level to correct)."""
+    level = measured.level(preset)
+    if math.isnan(level) or level <= SILENCE_LUFS:
+        return 0.0  # silence (ebur128 gates everything under -70 LUFS): nothing to correct
+    # Near-silence (ebur128 says -70 LUFS) is not raised into audible noise.
+    return max(-MAX_GAIN_DB, min(MAX_GAIN_DB, preset.target - level))
+
+
+def limiter_ceiling(preset: Preset) -> float:
+    """The limiter's true-peak ceiling, linear (full scale 1.0), under the preset's by
+    the encoders' overshoot."""
+    return float(10 ** ((preset.ceiling - ENCODER_MARGIN_DB) / 20))
