@@ -140,6 +140,11 @@ def split_cues(start: int, end: int, tokens: Sequence[Token]) -> list[Cue]:
             stop += 1
         if stop < len(tokens):
             stop = _best_cut(tokens, first, stop)
+        # Never end a cue where the next token starts no later than this cue: tokens that
+        # share a time (a word and a stray " ." after it) stay together, so every cue
+        # starts after the one before it.
+        while stop < len(tokens) and tokens[stop].at <= cue_start:
+            stop += 1
         run = tokens[first:stop]
         lines = layout(run) or (tuple(run),)
         cue_end = end if stop == len(tokens) else tokens[stop].at
