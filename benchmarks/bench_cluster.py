@@ -26,12 +26,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from proctree import tree_rss
+from proctree import PeakSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 READER = [sys.executable, "-m", "reader"]
@@ -94,11 +93,6 @@ def _wait_for_workers(address: str, count: int) -> None:
             time.sleep(0.2)
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB."""
-    return tree_rss(pid) / 1024 / 1024
-
-
 def _render(args: list[str], cache: Path) -> tuple[float, float]:
     """Seconds and the peak RSS (MB) of the whole ``reader render`` process tree."""
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
@@ -106,24 +100,12 @@ def _render(args: list[str], cache: Path) -> tuple[float, float]:
     process = subprocess.Popen(
         [*READER, "render", *args, "--quiet"], env=env, stdout=subprocess.DEVNULL
     )
-    peak = 0.0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss_mb(process.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
+    with PeakSampler(process.pid) as sampler:
+        code = process.wait()
+        elapsed = time.perf_counter() - start
     if code:
         raise SystemExit(f"reader render failed with exit code {code}")
-    return elapsed, peak
+    return elapsed, sampler.peak / 1024 / 1024
 
 
 def main() -> int:

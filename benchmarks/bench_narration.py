@@ -30,11 +30,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from proctree import tree_rss
+from proctree import PeakSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "texts" / "sessions-iacp-2018.md"
@@ -187,22 +186,11 @@ def _peak_rss(work: Path) -> tuple[float, float, int]:
     out = work / "book"
     command = [*READER, "--max-mb", "5", "render", str(source), "-o", str(out), "--format", "mp3"]
     command.append("--quiet")
-    peak = 0
     start = time.perf_counter()
     process = subprocess.Popen(command, env=_env(work / "cache-book"))
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    code = process.wait()
-    done.set()
-    sampler.join()
+    with PeakSampler(process.pid) as sampler:
+        code = process.wait()
+    peak = sampler.peak
     if code != 0:
         raise SystemExit(f"rendering the 1 MB text failed with exit status {code}")
     hours = sum(1 for _ in out.glob("p*.wav"))

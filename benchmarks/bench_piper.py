@@ -30,12 +30,11 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from proctree import tree_rss
+from proctree import PeakSampler
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEECH = ROOT / "texts" / "sessions-iacp-2018.md"
@@ -120,33 +119,21 @@ def measure() -> dict[str, float]:
     from reader.ingest import load_document
 
     paragraphs = [p.text for p in load_document(SPEECH).paragraphs]
-    peak = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_rss(os.getpid()))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    began = time.perf_counter()
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_worker_start) as pool:
-        for future in [pool.submit(_hold) for _ in range(WORKERS)]:
-            future.result()
-        loaded = time.perf_counter()
-        # Longest first, so neither worker is left with a long paragraph at the end.
-        order = sorted(paragraphs, key=len, reverse=True)
-        audio = sum(pool.map(_speak, order))
-        finished = time.perf_counter()
-    # CPU time of the workers (children): on a shared machine the wall time shows the
-    # load; CPU seconds per worker show what two idle cores would take.
-    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu_s = cpu.ru_utime + cpu.ru_stime
-    done.set()
-    sampler.join()
+    with PeakSampler(os.getpid()) as sampler:
+        began = time.perf_counter()
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=_worker_start) as pool:
+            for future in [pool.submit(_hold) for _ in range(WORKERS)]:
+                future.result()
+            loaded = time.perf_counter()
+            # Longest first, so neither worker is left with a long paragraph at the end.
+            order = sorted(paragraphs, key=len, reverse=True)
+            audio = sum(pool.map(_speak, order))
+            finished = time.perf_counter()
+        # CPU time of the workers (children): on a shared machine the wall time shows the
+        # load; CPU seconds per worker show what two idle cores would take.
+        cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_s = cpu.ru_utime + cpu.ru_stime
     espeak = _espeak_seconds(paragraphs)
     wall = finished - loaded
     process_wall, process_audio = render_whole_process()
@@ -157,7 +144,7 @@ def measure() -> dict[str, float]:
         "rtf": wall / audio,
         "espeak_s": espeak,
         "espeak_ratio": wall / espeak,
-        "peak_rss_mb": peak / 2**20,
+        "peak_rss_mb": sampler.peak / 2**20,
         "cpu_s": cpu_s,
         "cpu_rtf": cpu_s / WORKERS / audio,
         "process_wall_s": process_wall,
