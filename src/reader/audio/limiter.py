@@ -10,12 +10,15 @@ gain the sample needs, so the smoothed gain never lets a peak through, and it ch
 over the ceiling the gain is exactly the fixed gain (a linear change of level, nothing else).
 
 True peak (ITU-R BS.1770-4 annex 2) is estimated here by 4x oversampling with a windowed
-sinc; the figures reported to people come from ffmpeg's ``ebur128`` (see ``loudness``).
+sinc, only next to samples loud enough to matter (:class:`Peaks`); the mastering measures
+those once per paragraph and tries several gains on them (see ``narration.mastering``).
 
 Units: samples as float (full scale 1.0) or 16-bit integers; times in seconds.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,38 +28,74 @@ TAPS = 48  # per phase: interpolation error far below the 0.1 dB that matters he
 ATTACK = 0.002  # seconds the gain takes to come down before a peak (and back up after)
 HOLD = 0.020  # seconds the reduced gain is held after a peak (no flutter between peaks)
 FULL_SCALE = 32768.0
+# Samples 6 dB under the ceiling cannot make a peak over it (a peak between samples of
+# speech is well under 6 dB above them).
+HEADROOM = 0.5
+# Rows of interpolation windows made at once: bounds the memory a loud paragraph takes.
+ROWS = 1 << 15
 
 Floats = NDArray[np.float64]
+Indices = NDArray[np.intp]
 
 
-def _phase_kernels() -> list[Floats]:
-    """The interpolation filters for the points between samples (phases 1/4, 2/4, 3/4)."""
+def _phase_kernels() -> NDArray[np.float64]:
+    """The interpolation filters for the points between samples (phases 1/4, 2/4, 3/4),
+    one per column."""
     half = TAPS // 2
     taps = np.arange(-half + 1, half + 1, dtype=np.float64)
     window = np.kaiser(TAPS, 8.0)
-    return [np.sinc(taps - phase / OVERSAMPLE) * window for phase in range(1, OVERSAMPLE)]
+    kernels = [np.sinc(taps - phase / OVERSAMPLE) * window for phase in range(1, OVERSAMPLE)]
+    return np.stack(kernels, axis=1)
 
 
 _KERNELS = _phase_kernels()
 
 
-def true_peaks(samples: Floats, floor: float = 0.0) -> Floats:
-    """Per sample, the largest magnitude of the 4x oversampled signal from that sample up
-    to the next (so a peak between two samples is seen). Only samples next to one of at
-    least ``floor`` are interpolated (a peak between samples is at most a few dB above
-    both); the others keep their own magnitude."""
-    peaks = np.abs(samples)
-    half = TAPS // 2
-    loud = peaks >= floor
+@dataclass(frozen=True, slots=True)
+class Peaks:
+    """The true peaks of a paragraph where they can matter: ``values[i]`` is the largest
+    magnitude of the 4x oversampled signal from sample ``where[i]`` up to the next, for
+    every sample at or next to one of at least ``floor`` (full scale 1.0, before any
+    gain). Elsewhere the true peak is under ``floor``."""
+
+    length: int
+    where: Indices
+    values: Floats
+    floor: float
+
+    @property
+    def highest(self) -> float:
+        """The paragraph's true peak (at most ``floor`` when nothing reached it)."""
+        return float(self.values.max()) if len(self.values) else self.floor
+
+
+def find_peaks(samples: Floats, floor: float) -> Peaks:
+    """The true peaks of ``samples`` next to samples of at least ``floor`` in magnitude
+    (a peak between two samples is at most a few dB above both)."""
+    magnitude = np.abs(samples)
+    loud = magnitude >= floor
     loud[:-1] |= loud[1:]  # the interval before a loud sample too
     where = np.flatnonzero(loud)
-    if not len(where):
-        return peaks
-    padded = np.pad(samples, (half - 1, half))
-    # Point n + phase/4 is sum(x[n + k - half + 1] * kernel[k]), k < TAPS.
-    windows = np.lib.stride_tricks.sliding_window_view(padded, TAPS)[where]
-    for kernel in _KERNELS:
-        peaks[where] = np.maximum(peaks[where], np.abs(windows @ kernel))
+    values = magnitude[where]
+    if len(where):
+        half = TAPS // 2
+        padded = np.pad(samples, (half - 1, half))
+        # Point n + phase/4 is sum(x[n + k - half + 1] * kernel[k]), k < TAPS.
+        windows = np.lib.stride_tricks.sliding_window_view(padded, TAPS)
+        for start in range(0, len(where), ROWS):
+            rows = where[start : start + ROWS]
+            between = np.abs(windows[rows] @ _KERNELS).max(axis=1)
+            values[start : start + ROWS] = np.maximum(values[start : start + ROWS], between)
+    return Peaks(len(samples), where, values, floor)
+
+
+def true_peaks(samples: Floats, floor: float = 0.0) -> Floats:
+    """Per sample, the largest magnitude of the 4x oversampled signal from that sample up
+    to the next; only next to samples of at least ``floor`` is it interpolated (the others
+    keep their own magnitude)."""
+    peaks = np.abs(samples)
+    found = find_peaks(samples, floor)
+    peaks[found.where] = found.values
     return peaks
 
 
@@ -84,44 +123,98 @@ def _moving_average(values: Floats, width: int) -> Floats:
     return averaged
 
 
-def limit_gain(samples: Floats, ceiling: float, sample_rate: int) -> Floats:
-    """The gain per sample (at most 1.0) that keeps the true peak of ``samples`` at or
-    under ``ceiling`` (linear, full scale 1.0)."""
-    # Samples 6 dB under the ceiling cannot make a peak over it (a peak between samples of
-    # speech is well under 6 dB above them).
-    peaks = true_peaks(samples, floor=ceiling / 2)
-    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
-    over = np.flatnonzero(need < 1.0)
-    gain = np.ones(len(samples))
+def stretches(
+    peaks: Peaks, gain: float, ceiling: float, sample_rate: int
+) -> list[tuple[int, Floats]]:
+    """Where the limiter acts on a paragraph with ``peaks`` raised by ``gain`` (linear):
+    each stretch as its first sample and the limiter's gain (at most 1.0) from there on.
+    Outside the stretches the limiter's gain is exactly 1.0."""
+    if gain * peaks.floor > ceiling * HEADROOM * (1 + 1e-9):
+        raise ValueError("the peaks were found under too high a floor for this gain")
+    need_at = ceiling / np.maximum(gain * peaks.values, 1e-12)
+    over = np.flatnonzero(need_at < 1.0)
     if not len(over):
-        return gain
+        return []
     attack = max(2, round(ATTACK * sample_rate))
     hold = max(attack, round(HOLD * sample_rate))
-    # The gain differs from 1 only within hold + attack of a peak: work on those stretches.
+    # The gain differs from 1 only within hold + attack of a peak: work on those stretches,
+    # laid end to end with enough 1.0 between them that no window reaches across. At its
+    # ends each stretch is 1.0 already (its peaks are further in than a window reaches),
+    # so it comes out as it would alone.
     reach = hold + 2 * attack
-    breaks = np.flatnonzero(np.diff(over) > 2 * reach) + 1
-    for group in np.split(over, breaks):
-        low, high = max(0, int(group[0]) - reach), min(len(need), int(group[-1]) + reach + 1)
-        # Any window the average covers, [n - attack/2, n + attack/2], lies inside the one
-        # the minimum looked at for sample n, [n - attack, n + hold]: the gain is never
-        # more than sample n needs.
-        held = sliding_min(need[low:high], before=hold, after=attack)
-        gain[low:high] = np.minimum(1.0, _moving_average(held, attack))
-    return gain
+    samples = peaks.where[over]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(samples) > 2 * reach) + 1])
+    ends = np.concatenate([starts[1:], [len(samples)]])
+    lows = np.maximum(0, samples[starts] - reach)
+    highs = np.minimum(peaks.length, samples[ends - 1] + reach + 1)
+    spacing = hold + attack
+    offsets = np.concatenate([[0], np.cumsum(highs - lows + spacing)[:-1]])
+    need = np.ones(int(offsets[-1] + highs[-1] - lows[-1]))
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    need[samples - lows[group] + offsets[group]] = need_at[over]
+    # Any window the average covers, [n - attack/2, n + attack/2], lies inside the one the
+    # minimum looked at for sample n, [n - attack, n + hold]: the gain is never more than
+    # sample n needs.
+    held = sliding_min(need, before=hold, after=attack)
+    envelope = np.minimum(1.0, _moving_average(held, attack))
+    return [
+        (int(low), envelope[offset : offset + high - low])
+        for low, high, offset in zip(lows, highs, offsets, strict=True)
+    ]
+
+
+def floor_for(gain: float, ceiling: float) -> float:
+    """The lowest sample magnitude (before ``gain``) that can make a peak over ``ceiling``."""
+    return ceiling * HEADROOM / gain
 
 
 def apply(
-    pcm: NDArray[np.int16], gain: float, ceiling: float, sample_rate: int
+    pcm: NDArray[np.int16],
+    gain: float,
+    ceiling: float,
+    sample_rate: int,
+    peaks: Peaks | None = None,
 ) -> tuple[NDArray[np.int16], bool]:
     """``pcm`` times ``gain``, limited to the true-peak ``ceiling`` (linear) where needed,
-    rounded back to 16 bits; and whether the limiter acted."""
-    scaled = pcm.astype(np.float64) * (gain / FULL_SCALE)
-    envelope = limit_gain(scaled, ceiling, sample_rate)
-    limited = bool(float(envelope.min()) < 1.0)
-    if limited:
-        scaled *= envelope
-    out = np.clip(np.rint(scaled * FULL_SCALE), -32768, 32767).astype(np.int16)
-    return out, limited
+    rounded back to 16 bits; and whether the limiter acted. ``peaks`` are the paragraph's
+    own (found under a floor low enough for ``gain``), when already known."""
+    if peaks is None:
+        peaks = find_peaks(pcm / FULL_SCALE, floor_for(gain, ceiling))
+    found = stretches(peaks, gain, ceiling, sample_rate)
+    return shaped(pcm, gain, found), bool(found)
+
+
+def shaped(
+    pcm: NDArray[np.int16], gain: float, found: list[tuple[int, Floats]]
+) -> NDArray[np.int16]:
+    """``pcm`` times ``gain`` and the limiter's gain over its ``found`` stretches, rounded
+    back to 16 bits."""
+    scaled = pcm * gain
+    for low, envelope in found:
+        scaled[low : low + len(envelope)] *= envelope
+    out: NDArray[np.int16] = np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
+    return out
+
+
+def peak_after(peaks: Peaks, gain: float, found: list[tuple[int, Floats]]) -> float:
+    """The true peak (full scale 1.0) of the paragraph with ``peaks`` after ``gain`` and
+    the limiter's ``found`` stretches: each peak times the gains at its sample (the
+    limiter's gain changes over milliseconds, so it is flat between two samples)."""
+    values = peaks.values * gain
+    for low, envelope in found:
+        inside = slice(*np.searchsorted(peaks.where, [low, low + len(envelope)]))
+        values[inside] *= envelope[peaks.where[inside] - low]
+    return float(values.max()) if len(values) else 0.0
+
+
+def energy_lost(pcm: NDArray[np.int16], found: list[tuple[int, Floats]]) -> float:
+    """How much of the energy of ``pcm`` (sum of squares, full scale 1.0, before gain) the
+    limiter's ``found`` stretches take away."""
+    lost = 0.0
+    for low, envelope in found:
+        part = pcm[low : low + len(envelope)] / FULL_SCALE
+        lost += float(np.dot(part * part, 1.0 - envelope * envelope))
+    return lost
 
 
 def leading_silence(pcm: NDArray[np.int16], threshold: int) -> int:

@@ -322,9 +322,10 @@ def _build_and_commit(
     write_sync = partial(_write_sync_files, stage, base, audio, encoded[0] if encoded else "wav")
 
     def sync_task(timeline: Timeline) -> None:
-        # The loudness of the full-length audio is measured while it is encoded.
+        # The loudness of the full-length audio is measured while it is encoded, unless
+        # the mastering measured it as it wrote the paragraphs.
         write_sync(timeline)
-        if _measurable():
+        if _measurable() and not plan.measured:
             plan.measured.append(measure_timeline(timeline))
 
     assemble(job, timeline, partial(_guard, folder=folder), sync_task)
@@ -394,7 +395,7 @@ def _master(request: RenderRequest, plan: _Plan, stage: Path) -> _Plan:
     previous = next(iter(plan.old.stems.values()), "").partition(":")[2].rpartition("+")[0]
     mastered = master(plan.clips, outputs, gaps, preset, jobs=request.jobs, previous=previous)
     keys = [f"{key}:{mastered.tag}" for key in plan.keys]
-    return replace(plan, clips=mastered.clips, keys=keys)
+    return replace(plan, clips=mastered.clips, keys=keys, measured=[mastered.measured])
 
 
 # Bumped when the tags or cover art change, so folders are encoded again.
