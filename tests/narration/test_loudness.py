@@ -67,8 +67,9 @@ def test_speech_preset_meets_its_target_in_every_format(
 ) -> None:
     folder, _ = renders["speech"]
     found = measured(folder / f"sessions-iacp-2018.{fmt}")
-    # MP3 at 48 kbit/s drops the top band, which K-weighting counts: about 0.5 LU less.
-    assert abs(found.integrated - -18.0) <= (0.7 if fmt == "mp3" else 0.5)
+    # Each codec within ebur128's 0.1 LU resolution and one step more (MP3 at a constant
+    # bitrate plays 0.45 dB under its input unless made up for).
+    assert abs(found.integrated - -18.0) <= 0.2 + 1e-9
     assert found.true_peak <= -1.5
 
 
