@@ -7,13 +7,16 @@ peak counted in-process are ffmpeg's ``astats`` figures."""
 from __future__ import annotations
 
 import subprocess
+import sys
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from reader.audio import limiter
+from reader.audio import gainsolver, limiter
+from reader.audio.gainsolver import GainSolver
 from reader.audio.loudness import PRESETS, measure, parse
 from reader.narration import mastering
 from reader.narration.timing import ParagraphSync, RenderedParagraph
@@ -143,3 +146,27 @@ def test_rms_and_peak_counted_in_process_are_ffmpegs(
     assert found.rms == pytest.approx(theirs.rms, abs=0.001)
     assert found.peak == pytest.approx(theirs.peak, abs=0.001)
     assert found.integrated == theirs.integrated
+
+
+def test_the_solver_looks_further_when_the_limiter_takes_much() -> None:
+    # A quiet tone with a loud click every 40 ms: raising it 12 dB, the limiter holds
+    # the clicks down and the tone for the 24 ms after each (more than half the time),
+    # taking more than the 3 dB the peaks are first found for.
+    time = np.arange(3 * RATE)
+    tone = np.sin(2 * np.pi * 300 * time / RATE) * 3000
+    tone[:: RATE // 25] = 30000
+    clip = tone.astype(np.int16)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        solver = GainSolver([clip], 10 ** (-3 / 20), RATE, pool)
+        gain = solver.gain_for(12.0)
+        assert gain - solver.taken(gain) == pytest.approx(12.0, abs=0.01)
+    assert gain > 12.0 + gainsolver.HEADROOM_DB
+
+
+def test_building_the_command_line_does_not_load_numpy() -> None:
+    # The loudness presets are in every command's parser; numpy costs 0.1-0.4 s to import.
+    code = "import sys, reader.cli; reader.cli.build_parser(); print('numpy' in sys.modules)"
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -27,6 +27,11 @@ from reader.audio.limiter import FULL_SCALE
 # A solution stops within this of the level it aims at, after at most STEPS tries.
 TOLERANCE_DB = 0.005
 STEPS = 8
+# The peaks are found for gains up to this far above the aim, then further as needed (the
+# lower the gain they allow for, the more samples the limiter must look at), up to the
+# most the limiter may take.
+HEADROOM_DB = 3.0
+MOST_TAKEN_DB = 24.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,32 +45,39 @@ class Limits:
 
 
 class GainSolver:
-    """Solves gains for ``clips`` (their samples) under the limiter's ``ceiling``, for
-    gains up to ``top`` dB."""
+    """Solves gains for ``clips`` (their samples) under the limiter's ``ceiling``."""
 
     def __init__(
         self,
         clips: Sequence[NDArray[np.int16]],
         ceiling: float,
         sample_rate: int,
-        top: float,
         pool: ThreadPoolExecutor,
     ) -> None:
         self._clips = clips
         self._ceiling = ceiling
         self._rate = sample_rate
-        self.top = top
         self._pool = pool
         self._energy = sum(float(np.dot(unit, unit)) for unit in (c / FULL_SCALE for c in clips))
-        floor = limiter.floor_for(10 ** (top / 20), ceiling)
-        self._peaks = list(pool.map(lambda c: limiter.find_peaks(c / FULL_SCALE, floor), clips))
+        self._top = -math.inf  # the highest gain the peaks allow for (dB)
+        self._peaks: list[limiter.Peaks] = []
         self._found: list[list[tuple[int, limiter.Floats]]] = [[] for _ in clips]
         self._gain = math.nan
+
+    def _allow(self, top: float) -> None:
+        """Find the clips' peaks again if they were found for gains under ``top`` (dB)."""
+        if top <= self._top:
+            return
+        floor = limiter.floor_for(10 ** (top / 20), self._ceiling)
+        clips, find = self._clips, limiter.find_peaks
+        self._peaks = list(self._pool.map(lambda c: find(c / FULL_SCALE, floor), clips))
+        self._top = top
 
     def taken(self, gain: float) -> float:
         """What the limiter takes from the level at ``gain`` (both dB)."""
         if not self._energy:
             return 0.0
+        self._allow(gain)
         linear = 10 ** (gain / 20)
 
         def lost(index: int) -> float:
@@ -79,14 +91,17 @@ class GainSolver:
 
     def gain_for(self, aim: float) -> float:
         """The gain (dB) that raises the level by ``aim`` (dB) through the limiter: ``aim``
-        plus what the limiter takes away at that gain (at most ``top``)."""
+        plus what the limiter takes away at that gain."""
+        self._allow(aim + HEADROOM_DB)
         gain, tried = aim, []
         for _ in range(STEPS):
             error = aim - (gain - self.taken(gain))  # what is still to make up
             if abs(error) <= TOLERANCE_DB:
                 return gain
             tried.append((gain, error))
-            gain = min(self.top, next_gain(tried))
+            gain = min(aim + MOST_TAKEN_DB, next_gain(tried))
+            if gain > self._top:
+                self._allow(gain + HEADROOM_DB)
         self.taken(gain)  # so that what is kept was found at the gain returned
         return gain
 

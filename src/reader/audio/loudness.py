@@ -21,21 +21,21 @@ import re
 import wave
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import IO
-
-import numpy as np
+from typing import IO, TYPE_CHECKING
 
 from reader.audio.formats import WAV_HINT
 from reader.audio.stream import CHUNK_FRAMES, Parts, parts_seconds
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.media import deadline, feed, last_line
 
+if TYPE_CHECKING:
+    from reader.audio.tally import Tally
+
 # The limiter aims this far under the ceiling: lossy encoders overshoot the PCM's true
 # peak (measured on eSpeak speech at 48 kbit/s: MP3 -0.3 dB, AAC +0.3 dB, Vorbis +1.1 dB).
 ENCODER_MARGIN_DB = 1.5
 MAX_GAIN_DB = 30.0
 SILENCE_LUFS = -70.0
-FULL_SCALE = 32768.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,46 +116,6 @@ def _figures(log: str, names: Iterable[str]) -> dict[str, float]:
     return values
 
 
-class Tally:
-    """The plain RMS and sample peak (what ``astats`` reports) of 16-bit PCM passing
-    through to ``sink``: counted here, on the bytes already in hand, rather than by a
-    second filter in ffmpeg (which costs as much again as ``ebur128``)."""
-
-    def __init__(self, sink: IO[bytes]) -> None:
-        self._sink = sink
-        self.count = 0
-        self.energy = 0.0
-        self.highest = 0
-
-    def write(self, frames: bytes) -> None:
-        """Count ``frames`` (little-endian 16-bit samples) and pass them on."""
-        pcm = np.frombuffer(frames, dtype="<i2")
-        if len(pcm):
-            wide = pcm.astype(np.float32)  # float32 sums of squares: 1e-6 dB, 15x faster
-            self.energy += float(np.dot(wide, wide))
-            self.highest = max(self.highest, int(pcm.max()), -int(pcm.min()))
-            self.count += len(pcm)
-        self._sink.write(frames)
-
-    def silence(self, count: int) -> None:
-        """Pass on ``count`` samples of silence."""
-        self.count += count
-        for start in range(0, count, CHUNK_FRAMES):
-            self._sink.write(bytes(2 * min(CHUNK_FRAMES, count - start)))
-
-    @property
-    def rms(self) -> float:
-        """RMS in dB (full scale 1.0); ``-inf`` for silence."""
-        if not self.count or not self.energy:
-            return -math.inf
-        return 10 * math.log10(self.energy / self.count / FULL_SCALE**2)
-
-    @property
-    def peak(self) -> float:
-        """Sample peak in dBFS; ``-inf`` for silence."""
-        return 20 * math.log10(self.highest / FULL_SCALE) if self.highest else -math.inf
-
-
 def measure(parts: Parts, sample_rate: int, *, true_peak: bool = True) -> Measurement:
     """Measure the audio of ``parts`` (streamed, never held in memory). Without
     ``true_peak`` the true-peak figure is the sample peak (four times faster)."""
@@ -185,6 +145,8 @@ def measure_stream(
     # framelog=verbose keeps the ten lines a second of momentary loudness out of the log.
     arguments = ["-loglevel", "info", "-hide_banner", "-nostats", *raw]
     arguments += ["-af", f"ebur128=peak={peak}:framelog=verbose", "-f", "null", "-"]
+    from reader.audio.tally import Tally  # numpy: not for every command's parser
+
     what = "the loudness of the narration"
     tallies: list[Tally] = []
 

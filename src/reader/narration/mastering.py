@@ -39,15 +39,9 @@ from numpy.typing import NDArray
 from reader.atomic import atomic_path
 from reader.audio import limiter
 from reader.audio.gainsolver import GainSolver, Limits
-from reader.audio.loudness import (
-    FULL_SCALE,
-    Measurement,
-    Preset,
-    Tally,
-    gain_db,
-    limiter_ceiling,
-    measure_stream,
-)
+from reader.audio.limiter import FULL_SCALE
+from reader.audio.loudness import Measurement, Preset, gain_db, limiter_ceiling, measure_stream
+from reader.audio.tally import Tally
 from reader.narration.syncformats import Timeline
 from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 
@@ -55,8 +49,6 @@ from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 SILENCE_THRESHOLD = 32
 # ebur128 reports integrated loudness to 0.1 LU: a miss within that is no miss.
 TOLERANCE_DB = 0.1
-# The solution raises the gain at most this far above the plain gain.
-RAISE_DB = 6.0
 # Audio the gain is solved on (the limiter's peaks are kept in memory for it).
 SOLVE_SECONDS = 900.0
 # Times the paragraphs are written at most: the solved gain, then one correction.
@@ -148,8 +140,7 @@ def master(
             first, gain = kept  # the tag stays the same too: the copies are still good
         else:
             positions = sorted(held)
-            top = first + RAISE_DB
-            solver = GainSolver([held[p] for p in positions], layout.ceiling, rate, top, pool)
+            solver = GainSolver([held[p] for p in positions], layout.ceiling, rate, pool)
             aim = first
             gain = solver.gain_for(aim)
             known = dict(zip(positions, solver.limits(), strict=True))
