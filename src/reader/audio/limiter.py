@@ -35,7 +35,7 @@ HEADROOM = 0.5
 ROWS = 1 << 15
 
 Floats = NDArray[np.float64]
-Indices = NDArray[np.intp]
+Indices = NDArray[np.int32]
 
 
 def _phase_kernels() -> NDArray[np.float64]:
@@ -75,7 +75,7 @@ def find_peaks(samples: Floats, floor: float) -> Peaks:
     magnitude = np.abs(samples)
     loud = magnitude >= floor
     loud[:-1] |= loud[1:]  # the interval before a loud sample too
-    where = np.flatnonzero(loud)
+    where = np.flatnonzero(loud).astype(np.int32)  # half the memory; paragraphs < 2**31
     values = magnitude[where]
     if len(where):
         half = TAPS // 2
