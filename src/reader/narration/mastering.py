@@ -219,7 +219,7 @@ def _write_mastered(
 
     measured = measure_stream(mastered, layout.seconds, layout.rate, true_peak=False)
     # The true peak from the limiter's own 4x oversampled peaks (a fifth of the cost of
-    # ebur128's); never under the sample peak ffmpeg's tally saw.
+    # ebur128's); never under the sample peak counted on the way to ffmpeg.
     true_peak = 20 * math.log10(highest[0]) if highest[0] > 0 else -math.inf
     return done, replace(measured, true_peak=max(true_peak, measured.peak))
 
