@@ -234,8 +234,12 @@ def test_a_batch_carries_on_past_a_failed_document(tmp_path: Path) -> None:
     assert extra.name == docs[0].name
     assert len(list((tmp_path / "out" / "doc0-2").glob("p*.wav"))) == 1
     table = result.stdout.splitlines()
-    assert table[0].split() == ["DOCUMENT", "PARAGRAPHS", "AUDIO", "RESULT"]
+    assert table[0].split() == ["DOCUMENT", "PARAGRAPHS", "AUDIO", "LOUDNESS", "RESULT"]
     assert sum("failed:" in row for row in table) == 2
+    # Each rendered document's measured level: the default preset's target, -18 LUFS.
+    levels = [float(row.split(" LUFS")[0].split()[-1]) for row in table if "ok:" in row]
+    assert len(levels) == 3
+    assert all(abs(level - -18.0) <= 0.1 + 1e-9 for level in levels)
 
 
 def _parts(body: str, count: int) -> str:

@@ -184,12 +184,12 @@ def clock(seconds: float) -> str:
 
 
 def summary_table(outcomes: Sequence[DocumentOutcome]) -> str:
-    """A plain-text table: document, paragraphs, audio, result."""
-    rows = [("DOCUMENT", "PARAGRAPHS", "AUDIO", "RESULT")]
+    """A plain-text table: document, paragraphs, audio, loudness, result."""
+    rows = [("DOCUMENT", "PARAGRAPHS", "AUDIO", "LOUDNESS", "RESULT")]
     for outcome in outcomes:
         name = for_terminal(str(outcome.item.path))
         if outcome.summary is None:
-            rows.append((name, "-", "-", f"failed: {outcome.error}"))
+            rows.append((name, "-", "-", "-", f"failed: {outcome.error}"))
             continue
         seconds = outcome.summary.seconds
         rows.append(
@@ -197,11 +197,13 @@ def summary_table(outcomes: Sequence[DocumentOutcome]) -> str:
                 name,
                 str(outcome.summary.paragraphs),
                 "-" if seconds is None else clock(seconds),
+                outcome.summary.loudness or "-",
                 f"ok: {for_terminal(str(outcome.item.out_dir))}",
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
     return "".join(
-        f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]}\n"
+        f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  "
+        f"{row[3]:>{widths[3]}}  {row[4]}\n"
         for row in rows
     )

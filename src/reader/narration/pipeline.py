@@ -95,6 +95,7 @@ class RenderSummary:
     seconds: float | None
     synthesised: int
     notices: tuple[str, ...] = ()  # lines for people however quiet the run
+    loudness: str = ""  # the full-length audio's, for the batch table: "-18.0 LUFS -3.0 dBTP"
 
 
 @contextlib.contextmanager
@@ -240,8 +241,14 @@ def render_document(request: RenderRequest) -> RenderSummary:
     if preset is not None and not _measurable():
         line += "; loudness left as spoken (ffmpeg, which measures it, is not installed)"
     notices = (*plan.notes, *([removed_notice(removed, request)] if removed else []))
+    level = job.measured[0] if job.measured else None
     return RenderSummary(
-        line, len(clips), timeline.sample_count / rate, synthesised, notices=notices
+        line,
+        len(clips),
+        timeline.sample_count / rate,
+        synthesised,
+        notices=notices,
+        loudness="" if level is None else f"{level.integrated:.1f} LUFS {level.true_peak:.1f} dBTP",
     )
 
 
