@@ -170,3 +170,17 @@ def test_building_the_command_line_does_not_load_numpy() -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_peaks_found_a_block_at_a_time_are_the_peaks_of_the_whole(
+    spoken: list[RenderedParagraph], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with wave.open(str(spoken[0].wav_path), "rb") as wav:
+        pcm = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2")
+    whole = limiter.find_peaks(pcm, 0.05, 32768.0)
+    assert len(pcm) < limiter.BLOCK and len(whole.where) > 1000
+    # Blocks of 1,000 samples: loud samples and interpolation windows across every edge.
+    monkeypatch.setattr(limiter, "BLOCK", 1000)
+    blocks = limiter.find_peaks(pcm, 0.05, 32768.0)
+    assert np.array_equal(blocks.where, whole.where)
+    assert np.array_equal(blocks.values, whole.values)

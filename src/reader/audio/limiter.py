@@ -19,6 +19,7 @@ Units: samples as float (full scale 1.0) or 16-bit integers; times in seconds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,8 +32,10 @@ FULL_SCALE = 32768.0
 # Samples 6 dB under the ceiling cannot make a peak over it (a peak between samples of
 # speech is well under 6 dB above them).
 HEADROOM = 0.5
-# Rows of interpolation windows made at once: bounds the memory a loud paragraph takes.
-ROWS = 1 << 15
+# Rows of interpolation windows made at once, and samples looked at at once: bound the
+# memory a long, loud paragraph takes.
+ROWS = 1 << 14
+BLOCK = 1 << 18
 
 Floats = NDArray[np.float64]
 Indices = NDArray[np.int32]
@@ -69,24 +72,39 @@ class Peaks:
         return float(self.values.max()) if len(self.values) else self.floor
 
 
-def find_peaks(samples: Floats, floor: float) -> Peaks:
-    """The true peaks of ``samples`` next to samples of at least ``floor`` in magnitude
-    (a peak between two samples is at most a few dB above both)."""
-    magnitude = np.abs(samples)
-    loud = magnitude >= floor
-    loud[:-1] |= loud[1:]  # the interval before a loud sample too
-    where = np.flatnonzero(loud).astype(np.int32)  # half the memory; paragraphs < 2**31
-    values = magnitude[where]
-    if len(where):
-        half = TAPS // 2
-        padded = np.pad(samples, (half - 1, half))
+def find_peaks(samples: NDArray[Any], floor: float, scale: float = 1.0) -> Peaks:
+    """The true peaks of ``samples / scale`` next to samples of at least ``floor`` in
+    magnitude (a peak between two samples is at most a few dB above both). The samples
+    are taken a block at a time, so a long paragraph costs no more memory than a short
+    one (16-bit samples with ``scale`` FULL_SCALE need no float copy of the whole)."""
+    half = TAPS // 2
+    count = len(samples)
+    wheres: list[Indices] = []
+    values: list[Floats] = []
+    for start in range(0, count, BLOCK):
+        end = min(count, start + BLOCK)
+        # One sample more: the interval before a loud sample counts too.
+        magnitude = np.abs(samples[start : min(count, end + 1)] / scale)
+        loud = magnitude >= floor
+        loud[:-1] |= loud[1:]
+        local = np.flatnonzero(loud[: end - start])
+        if not len(local):
+            continue
+        value = magnitude[local]
         # Point n + phase/4 is sum(x[n + k - half + 1] * kernel[k]), k < TAPS.
+        low, high = start - half + 1, end + half
+        segment = samples[max(0, low) : min(count, high)] / scale
+        padded = np.pad(segment, (max(0, -low), max(0, high - count)))
         windows = np.lib.stride_tricks.sliding_window_view(padded, TAPS)
-        for start in range(0, len(where), ROWS):
-            rows = where[start : start + ROWS]
+        for first in range(0, len(local), ROWS):
+            rows = local[first : first + ROWS]
             between = np.abs(windows[rows] @ _KERNELS).max(axis=1)
-            values[start : start + ROWS] = np.maximum(values[start : start + ROWS], between)
-    return Peaks(len(samples), where, values, floor)
+            value[first : first + ROWS] = np.maximum(value[first : first + ROWS], between)
+        wheres.append((local + start).astype(np.int32))  # half the memory; < 2**31 samples
+        values.append(value)
+    if not wheres:
+        return Peaks(count, np.zeros(0, dtype=np.int32), np.zeros(0), floor)
+    return Peaks(count, np.concatenate(wheres), np.concatenate(values), floor)
 
 
 def true_peaks(samples: Floats, floor: float = 0.0) -> Floats:
@@ -148,10 +166,42 @@ def stretches(
     lows = np.maximum(0, samples[starts] - reach)
     highs = np.minimum(peaks.length, samples[ends - 1] + reach + 1)
     spacing = hold + attack
+    # In batches of about BLOCK samples: memory does not grow with the paragraph.
+    sizes = np.cumsum(highs - lows + spacing)
+    cuts = np.flatnonzero(np.diff(sizes // BLOCK)) + 1
+    found: list[tuple[int, Floats]] = []
+    for batch in np.split(np.arange(len(starts)), cuts):
+        first, last = int(batch[0]), int(batch[-1])
+        within = slice(int(starts[first]), int(ends[last]))
+        found += _envelopes(
+            samples[within],
+            need_at[over][within],
+            spans=(lows[batch], highs[batch]),
+            peaks=(starts[batch] - starts[first], ends[batch] - starts[first]),
+            hold=hold,
+            attack=attack,
+        )
+    return found
+
+
+def _envelopes(
+    samples: Indices,
+    need_at: Floats,
+    *,
+    spans: tuple[NDArray[Any], NDArray[Any]],
+    peaks: tuple[NDArray[Any], NDArray[Any]],
+    hold: int,
+    attack: int,
+) -> list[tuple[int, Floats]]:
+    """The limiter's gain over the stretches ``lows[i]:highs[i]`` (``spans``) holding the
+    peaks at ``samples[starts[i]:ends[i]]`` (``peaks``; each needing the gain ``need_at``),
+    worked out laid end to end."""
+    (lows, highs), (starts, ends) = spans, peaks
+    spacing = hold + attack
     offsets = np.concatenate([[0], np.cumsum(highs - lows + spacing)[:-1]])
     need = np.ones(int(offsets[-1] + highs[-1] - lows[-1]))
     group = np.repeat(np.arange(len(starts)), ends - starts)
-    need[samples - lows[group] + offsets[group]] = need_at[over]
+    need[samples - lows[group] + offsets[group]] = need_at
     # Any window the average covers, [n - attack/2, n + attack/2], lies inside the one the
     # minimum looked at for sample n, [n - attack, n + hold]: the gain is never more than
     # sample n needs.
@@ -179,7 +229,7 @@ def apply(
     rounded back to 16 bits; and whether the limiter acted. ``peaks`` are the paragraph's
     own (found under a floor low enough for ``gain``), when already known."""
     if peaks is None:
-        peaks = find_peaks(pcm / FULL_SCALE, floor_for(gain, ceiling))
+        peaks = find_peaks(pcm, floor_for(gain, ceiling), FULL_SCALE)
     found = stretches(peaks, gain, ceiling, sample_rate)
     return shaped(pcm, gain, found), bool(found)
 
@@ -192,7 +242,10 @@ def shaped(
     scaled = pcm * gain
     for low, envelope in found:
         scaled[low : low + len(envelope)] *= envelope
-    out: NDArray[np.int16] = np.clip(np.rint(scaled), -32768, 32767).astype(np.int16)
+    # In place: one float copy of the paragraph at a time, not three.
+    np.rint(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    out: NDArray[np.int16] = scaled.astype(np.int16)
     return out
 
 

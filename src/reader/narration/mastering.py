@@ -42,6 +42,7 @@ from reader.audio.gainsolver import GainSolver, Limits
 from reader.audio.limiter import FULL_SCALE
 from reader.audio.loudness import Measurement, Preset, gain_db, limiter_ceiling, measure_stream
 from reader.audio.tally import Tally
+from reader.heap import return_large_blocks
 from reader.narration.syncformats import Timeline
 from reader.narration.timing import ParagraphSync, RenderedParagraph, TimedUnit
 
@@ -110,6 +111,7 @@ def master(
     tag of the last render into the folder: when the document's level has hardly changed
     (an edited paragraph), its gain is kept, so the other paragraphs come out the same and
     their encoded copies need not be made again."""
+    return_large_blocks()  # paragraph-sized arrays come and go
     rate = clips[0].sample_rate
     layout = _Layout(
         clips,
@@ -191,7 +193,7 @@ def _write_mastered(
         if limits is not None and limits.peaks.floor <= floor:
             peaks = limits.peaks
         else:
-            peaks = limiter.find_peaks(pcm / FULL_SCALE, floor)
+            peaks = limiter.find_peaks(pcm, floor, FULL_SCALE)
         if limits is not None and limits.gain == gain:
             found = limits.found
         else:
@@ -263,9 +265,9 @@ def measure_timeline(timeline: Timeline) -> Measurement:
             tally.write(pcm.tobytes())
             tally.silence(gap)
             if len(pcm):
-                unit = pcm / FULL_SCALE
                 # A peak between samples is well under 6 dB above the samples beside it.
-                peaks = limiter.find_peaks(unit, float(np.abs(unit).max()) * limiter.HEADROOM)
+                loudest = max(int(pcm.max()), -int(pcm.min())) / FULL_SCALE
+                peaks = limiter.find_peaks(pcm, loudest * limiter.HEADROOM, FULL_SCALE)
                 highest[0] = max(highest[0], peaks.highest)
 
     seconds = timeline.sample_count / timeline.sample_rate
