@@ -5,9 +5,12 @@ highlight is on a word of that sentence."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from reader.document import Document
 from reader.ingest import load_document
@@ -15,7 +18,7 @@ from reader.narration import worker
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import default_factory
+from reader.tui.narrator import PIPER_THREADS_ENV, default_factory
 from reader.tui.screens.reading import ReaderScreen
 
 VOICE = "piper:en_US-joe-medium"
@@ -29,6 +32,14 @@ async def _until(pilot: object, condition: Callable[[], bool], seconds: float = 
         assert waited < seconds, "timed out waiting for narration"  # a hang guard only
 
 
+@pytest.fixture
+def no_thread_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Piper thread count chosen by the user (put back after the test)."""
+    monkeypatch.setenv(PIPER_THREADS_ENV, "unset below")
+    monkeypatch.delenv(PIPER_THREADS_ENV)
+
+
+@pytest.mark.usefixtures("no_thread_choice")
 async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
     speech: Document,
     make_app: Callable[..., ReaderApp],
@@ -53,6 +64,10 @@ async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
         await _until(pilot, lambda: any(v == VOICE for v, _ in worker._spares), 10)
         started = [p for v, p in worker._spares if v == VOICE and id(p) not in before]
         assert started, "no worker was started ahead for the natural voice"
+        # The reader's lone worker may use a second core (the same audio, sooner).
+        environ = Path(f"/proc/{started[0].pid}/environ").read_bytes().split(b"\0")
+        threads = min(2, os.cpu_count() or 1)
+        assert f"{PIPER_THREADS_ENV}={threads}".encode() in environ
         screen = app.screen
         assert isinstance(screen, ReaderScreen)
         narrator = screen.narrator
