@@ -14,7 +14,8 @@ folder named by ``READER_PIPER_CACHE``):
 The copy is written to a temporary file and renamed, and a manifest beside it records its
 size and SHA-256; a copy that does not match (a crash mid-write, a damaged disk) is made
 again. Hashing the 63 MB copy costs about 0.1 s, on every start of every worker, before
-the voice can speak; so once a copy has been hashed and found good, a stamp file records
+the voice can speak; so once a copy has been hashed and found good (as it is written, or
+by the first start that finds it without a stamp), a stamp file records
 its identity as the file system sees it (size, inode, modification and change times, in
 ns), and later starts that find the same identity skip the hash. Any write to the copy,
 a rename over it or a restored modification time changes the change time, so a partial
@@ -134,8 +135,7 @@ def _valid(target: Path, manifest: Path, expected: dict[str, str]) -> bool:
         return True
     if _sha256(target) != digest:
         return False
-    with contextlib.suppress(OSError):  # a read-only cache: hashed again next time
-        _write_atomic(stamp, json.dumps(_identity(found, digest)).encode("utf-8"))
+    _stamp(target, found, digest)  # as it was before the hash: a write meanwhile shows
     return True
 
 
@@ -182,9 +182,19 @@ def _make(source: Path, target: Path, manifest: Path, expected: dict[str, str]) 
     data = model.SerializeToString()
     # The manifest goes first: a crash between the two renames leaves a manifest that the
     # old (or missing) model does not match, so the next run makes the copy again.
-    record = {**expected, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    digest = hashlib.sha256(data).hexdigest()
+    record = {**expected, "size": len(data), "sha256": digest}
     _write_atomic(manifest, json.dumps(record, indent=1).encode("utf-8"))
     _write_atomic(target, data)
+    with contextlib.suppress(OSError):  # hashed as it was written: the next start need not
+        _stamp(target, target.stat(), digest)
+
+
+def _stamp(target: Path, found: os.stat_result, digest: str) -> None:
+    """Record that ``target``, as ``found`` describes it, hashed to ``digest``."""
+    with contextlib.suppress(OSError):  # a read-only cache: hashed again next time
+        identity = _identity(found, digest)
+        _write_atomic(_stamp_path(target), json.dumps(identity).encode("utf-8"))
 
 
 def _noise_as_inputs(model: Any) -> None:
