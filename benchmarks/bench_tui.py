@@ -59,7 +59,7 @@ from reader.ingest import bundled_speech_path, load_document
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import create_app
-from reader.tui.narrator import default_factory
+from reader.tui.renderers import default_factory
 
 RUNS = 5
 SOUND_RUNS = 5

@@ -18,13 +18,9 @@ from reader.narration.renderer import ParagraphRenderer
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Clip, Player, PlayerState
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import (
-    Narrator,
-    ParagraphRendererLike,
-    RendererFactory,
-    default_factory,
-)
+from reader.tui.narrator import Narrator, ParagraphRendererLike, RendererFactory
 from reader.tui.pieces import SIZES, plan
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 
 FIRST, LARGEST = SIZES["espeak"]

@@ -5,7 +5,6 @@ highlight is on a word of that sentence."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +17,7 @@ from reader.narration import worker
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import PIPER_THREADS_ENV, default_factory
+from reader.tui.renderers import PIPER_THREADS_ENV, DefaultFactory, default_factory, worker_threads
 from reader.tui.screens.reading import ReaderScreen
 
 VOICE = "piper:en_US-joe-medium"
@@ -66,8 +65,9 @@ async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
         assert started, "no worker was started ahead for the natural voice"
         # The reader's lone worker may use a second core (the same audio, sooner).
         environ = Path(f"/proc/{started[0].pid}/environ").read_bytes().split(b"\0")
-        threads = min(2, os.cpu_count() or 1)
-        assert f"{PIPER_THREADS_ENV}={threads}".encode() in environ
+        assert isinstance(factory, DefaultFactory)
+        assert factory.piper_threads in {"1", "2"}
+        assert f"{PIPER_THREADS_ENV}={factory.piper_threads}".encode() in environ
         screen = app.screen
         assert isinstance(screen, ReaderScreen)
         narrator = screen.narrator
@@ -86,3 +86,11 @@ async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
         span = screen.word_span
         assert span is not None and span[1] <= pieces[0].end
         await pilot.press("s")
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "threads"),
+    [(2, 0.0, 2), (2, 1.4, 2), (2, 1.6, 1), (2, 3.0, 1), (1, 0.0, 1), (8, 6.0, 2)],
+)
+def test_a_second_thread_only_while_a_core_is_spare(cpus: int, load: float, threads: int) -> None:
+    assert worker_threads(cpus, load) == threads
