@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from reader.errors import ReaderError
-from reader.narration.engines.piper import ENGINE, VOICE_ID
+from reader.narration.engines.piper import (
+    ENGINE,
+    THREADS_ENV,
+    VOICE_ID,
+    PiperEngine,
+    threads_wanted,
+)
 from reader.narration.engines.piper_model import CACHE_ENV, INSTALL_HINT
 from reader.narration.engines.port import SpeechEngine, SpeechRequest, SynthesisResult
 from reader.segment import iter_words, split_sentences
@@ -136,6 +142,37 @@ def test_same_text_same_audio_whatever_came_before(engine: SpeechEngine) -> None
     first = engine.synthesise(SECOND, request)
     engine.synthesise("Something else entirely, to move any random state on.", request)
     assert engine.synthesise(SECOND, request) == first
+
+
+@pytest.mark.slow
+def test_same_audio_whatever_the_thread_count(
+    engine: SpeechEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The reader's lone worker uses two threads, `reader render` one per process; the
+    # cache does not know which spoke, so both must give the same samples.
+    request = SpeechRequest(VOICE_ID, RATE)
+    one, two = PiperEngine(), PiperEngine()
+    monkeypatch.setenv(THREADS_ENV, "1")
+    one.warm_up(VOICE_ID)  # the model is loaded here, with the count in force
+    monkeypatch.setenv(THREADS_ENV, "2")
+    two.warm_up(VOICE_ID)
+    assert one.synthesise(TEXT, request) == two.synthesise(TEXT, request)
+    sessions = [piper._runtime.session for piper in (one, two) if piper._runtime]
+    threads = [s.get_session_options().intra_op_num_threads for s in sessions]
+    assert threads == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("value", "threads"), [(None, 1), ("2", 2), ("0", 1), ("-3", 1), ("99", 8), ("two", 1)]
+)
+def test_thread_count_from_the_environment(
+    value: str | None, threads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if value is None:
+        monkeypatch.delenv(THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(THREADS_ENV, value)
+    assert threads_wanted() == threads
 
 
 @pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,45 @@ def test_made_once_with_alignment_output_and_noise_inputs(cache: Path) -> None:
     assert model.stat().st_mtime_ns == stamp  # valid: not made again
 
 
-@pytest.mark.parametrize("damage", ["truncate", "flip", "manifest"])
-def test_a_damaged_copy_is_made_again(cache: Path, damage: str) -> None:
+def test_hashed_once_then_known_by_its_stamp(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = piper_model.patched_model()  # made
+    hashed: list[Path] = []
+    sha256 = piper_model._sha256
+
+    def counted(path: Path) -> str:
+        hashed.append(path)
+        return sha256(path)
+
+    monkeypatch.setattr(piper_model, "_sha256", counted)
+    for _ in range(3):  # later starts: the stamp left by the making matches, no hash
+        assert piper_model.patched_model() == model
+    assert hashed == []
+    stamp = model.with_name(model.name + ".checked")
+    stamp.unlink()  # as a copy made before stamps were: hashed once, then stamped
+    assert piper_model.patched_model() == model
+    assert hashed == [model] and stamp.exists()
+    for _ in range(3):
+        assert piper_model.patched_model() == model
+    assert hashed == [model]
+
+
+@pytest.mark.parametrize("stamped", [False, True])
+@pytest.mark.parametrize("damage", ["truncate", "flip", "flip-same-mtime", "manifest"])
+def test_a_damaged_copy_is_made_again(cache: Path, damage: str, stamped: bool) -> None:
     model = piper_model.patched_model()
+    stamp = model.with_name(model.name + ".checked")
+    assert stamp.exists()  # the making stamps the copy it wrote
+    if not stamped:  # as a copy made before stamps were
+        stamp.unlink()
     good = model.read_bytes()
+    before = model.stat()
     if damage == "truncate":  # a partial copy, as after a crash mid-write
         model.write_bytes(good[: len(good) // 2])
-    elif damage == "flip":  # same size, one byte changed
+    elif damage.startswith("flip"):  # same size, one byte changed
         model.write_bytes(good[:1000] + bytes([good[1000] ^ 0xFF]) + good[1001:])
+        if damage == "flip-same-mtime":  # and its modification time put back
+            os.utime(model, ns=(before.st_atime_ns, before.st_mtime_ns))
+            assert model.stat().st_mtime_ns == before.st_mtime_ns
     else:
         model.with_suffix(".json").unlink()
     assert piper_model.patched_model() == model

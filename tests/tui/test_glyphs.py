@@ -99,3 +99,26 @@ async def test_sentence_rule_is_one_row_under_each_line(
         lines = sum(1 for first, _s, _e in layout.lines if first + layout.line_rows <= shown)
         assert len(ruled) == lines > 0
         assert all((y + 1) % layout.line_rows == 0 for y in ruled)
+
+
+def test_every_cell_character_is_one_column_wide_everywhere() -> None:
+    # Large print is laid out one character per cell. tmux and most terminals take a
+    # character's width from the C library's wcwidth(), Textual from Rich's own table: a
+    # character either counted as 0, 2 or unknown (-1) would shift or garble the drawing.
+    import ctypes
+    import ctypes.util
+    import locale
+
+    from rich.cells import cell_len
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.wcwidth.argtypes = [ctypes.c_wchar]
+    before = locale.setlocale(locale.LC_CTYPE)
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+        widths = {char: (libc.wcwidth(char), cell_len(char)) for char in SEXTANTS[1:]}
+    finally:
+        locale.setlocale(locale.LC_CTYPE, before)
+    assert {char: w for char, w in widths.items() if w != (1, 1)} == {}
+    assert all(0x1FB00 <= ord(char) <= 0x1FB3B or 0x2580 <= ord(char) <= 0x259F
+               for char in SEXTANTS[1:])  # fmt: skip

@@ -18,7 +18,8 @@ from reader.narration.renderer import ParagraphRenderer
 from reader.narration.timing import RenderedParagraph
 from reader.playback import Player, PlayerState
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import Narrator, RendererFactory, default_factory
+from reader.tui.narrator import Narrator, RendererFactory
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 
 LAG_MS = 50

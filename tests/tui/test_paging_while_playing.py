@@ -13,7 +13,8 @@ import pytest
 from reader.document import Document
 from reader.playback import Player
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import RendererFactory, default_factory
+from reader.tui.narrator import RendererFactory
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.widgets.reading import ReadingView
 

@@ -15,10 +15,12 @@ import pytest
 from reader.document import Document, Paragraph
 from reader.ingest import load_document
 from reader.narration.renderer import ParagraphRenderer
-from reader.playback import Player, PlayerState
+from reader.narration.timing import RenderedParagraph
+from reader.playback import Clip, Player, PlayerState
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import Narrator, RendererFactory, default_factory
+from reader.tui.narrator import Narrator, ParagraphRendererLike, RendererFactory
 from reader.tui.pieces import SIZES, plan
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 
 FIRST, LARGEST = SIZES["espeak"]
@@ -216,6 +218,55 @@ async def test_long_paragraph_speaks_its_first_piece_first(
         assert renderer.synthesised == 0 and renderer.cache_hits >= 1
         await pilot.press("s")
         await asyncio.sleep(0)
+
+
+async def test_only_the_first_piece_reaches_the_engine_before_the_first_sound(
+    long_document: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    real_factory: RendererFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the real engine is given, in order, and what it had been given when the player
+    # was handed the first audio: one short piece, never the 15,000 words.
+    given: list[str] = []
+    at_play: list[list[str]] = []
+
+    class Recording:
+        def __init__(self, inner: ParagraphRendererLike) -> None:
+            self.inner = inner
+
+        def render(self, paragraph: Paragraph) -> RenderedParagraph:
+            given.append(paragraph.text)
+            return self.inner.render(paragraph)
+
+        def close(self) -> None:
+            close = getattr(self.inner, "close", None)
+            if callable(close):
+                close()
+
+    def recording_factory(voice: str | None, rate: int) -> ParagraphRendererLike:
+        return Recording(real_factory(voice, rate))
+
+    play = null_player.play
+
+    def recorded_play(clip: Clip, start: int = 0) -> None:
+        at_play.append(list(given))
+        play(clip, start)
+
+    monkeypatch.setattr(null_player, "play", recorded_play)
+    app = make_app(long_document, player=null_player, factory=recording_factory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("space")
+        await _until(pilot, lambda: null_player.snapshot().position > 0)
+        await _until(pilot, lambda: len(given) >= 2)  # the next piece, rendered while playing
+        first = _narrator(app).pieces(0)[0]
+        await pilot.press("s")
+    paragraph = long_document.paragraphs[0]
+    assert at_play[0] == [paragraph.text[first.start : first.end]]
+    assert len(at_play[0][0].split()) <= FIRST
+    assert len(at_play[0][0]) < len(paragraph.text) // 50  # whatever the sizes say
+    assert all(len(text.split()) <= LARGEST for text in given)
 
 
 async def test_a_clause_piece_marks_its_whole_sentence(

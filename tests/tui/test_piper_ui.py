@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from reader.document import Document
 from reader.ingest import load_document
 from reader.narration import worker
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import default_factory
+from reader.tui.renderers import PIPER_THREADS_ENV, DefaultFactory, default_factory, worker_threads
 from reader.tui.screens.reading import ReaderScreen
 
 VOICE = "piper:en_US-joe-medium"
@@ -29,6 +31,14 @@ async def _until(pilot: object, condition: Callable[[], bool], seconds: float = 
         assert waited < seconds, "timed out waiting for narration"  # a hang guard only
 
 
+@pytest.fixture
+def no_thread_choice(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No Piper thread count chosen by the user (put back after the test)."""
+    monkeypatch.setenv(PIPER_THREADS_ENV, "unset below")
+    monkeypatch.delenv(PIPER_THREADS_ENV)
+
+
+@pytest.mark.usefixtures("no_thread_choice")
 async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
     speech: Document,
     make_app: Callable[..., ReaderApp],
@@ -53,6 +63,11 @@ async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
         await _until(pilot, lambda: any(v == VOICE for v, _ in worker._spares), 10)
         started = [p for v, p in worker._spares if v == VOICE and id(p) not in before]
         assert started, "no worker was started ahead for the natural voice"
+        # The reader's lone worker may use a second core (the same audio, sooner).
+        environ = Path(f"/proc/{started[0].pid}/environ").read_bytes().split(b"\0")
+        assert isinstance(factory, DefaultFactory)
+        assert factory.piper_threads in {"1", "2"}
+        assert f"{PIPER_THREADS_ENV}={factory.piper_threads}".encode() in environ
         screen = app.screen
         assert isinstance(screen, ReaderScreen)
         narrator = screen.narrator
@@ -71,3 +86,11 @@ async def test_natural_voice_loads_ahead_and_speaks_a_first_piece(
         span = screen.word_span
         assert span is not None and span[1] <= pieces[0].end
         await pilot.press("s")
+
+
+@pytest.mark.parametrize(
+    ("cpus", "load", "threads"),
+    [(2, 0.0, 2), (2, 1.4, 2), (2, 1.6, 1), (2, 3.0, 1), (1, 0.0, 1), (8, 6.0, 2)],
+)
+def test_a_second_thread_only_while_a_core_is_spare(cpus: int, load: float, threads: int) -> None:
+    assert worker_threads(cpus, load) == threads

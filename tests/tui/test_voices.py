@@ -14,7 +14,8 @@ from reader.narration.renderer import ParagraphRenderer
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import ReaderApp
-from reader.tui.narrator import RendererFactory, default_factory
+from reader.tui.narrator import RendererFactory
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.screens.voices import DEFAULT_ID, VoiceDialog
 

@@ -24,7 +24,8 @@ from reader.sanitize import for_terminal
 from reader.settings import SettingsStore, document_key
 from reader.stale import clamp_state
 from reader.tui.bindings import READING_BINDINGS
-from reader.tui.narrator import Narrator, RendererFactory, default_factory
+from reader.tui.narrator import Narrator, RendererFactory
+from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
 from reader.tui.session import Session
 from reader.tui.themes import DEFAULT_THEME, THEME_NAMES, reader_themes, theme_variable_defaults

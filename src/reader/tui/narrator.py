@@ -14,18 +14,16 @@ never runs on the event loop, and quitting never waits for a render to finish) a
 from __future__ import annotations
 
 import contextlib
-import importlib
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from reader.document import Document, Paragraph
 from reader.errors import ReaderError
-from reader.narration.engines import engine_for, split_voice
+from reader.narration.engines import split_voice
 from reader.narration.timing import RenderedParagraph, TimedUnit
 from reader.playback import Clip, Player, PlayerState
 from reader.tui.pieces import DEFAULT_SIZES, SIZES, Piece, plan
@@ -118,8 +116,9 @@ class Narrator:
     def preload(self, *, renderer: bool = True) -> None:
         """Get the voice asked for ready ahead, on a background thread (never on the
         caller's): a worker that loads a voice slow to load (see
-        :class:`DefaultFactory`), and, with ``renderer``, the renderer for it (which
-        imports and reads more: done once the reader has painted)."""
+        :class:`reader.tui.renderers.DefaultFactory`), and, with ``renderer``, the
+        renderer for it (which imports and reads more: done once the reader has
+        painted)."""
         prepare = getattr(self._factory, "prepare", None)
         voice = self._wanted[0]
         if not callable(prepare):
@@ -397,64 +396,3 @@ def _moved(rendered: RenderedParagraph, piece: Piece) -> RenderedParagraph:
 
 def _span(unit: TimedUnit) -> tuple[int, int]:
     return unit.char_start, unit.char_end
-
-
-# Engines whose voices take long to load (Piper: about a second for its model): a worker
-# for the voice is started, and the voice loaded in it, as soon as the reader opens or
-# the voice is chosen, so that space does not wait for it.
-SLOW_TO_LOAD = frozenset({"piper"})
-
-
-class DefaultFactory:
-    """Makes the project's narration renderer (its cache in ``cache_dir``, default the
-    user's cache folder) and starts a worker ahead for a voice slow to load."""
-
-    def __init__(self, module: Any, cache_dir: Path | None) -> None:
-        self._module = module
-        self._cache_dir = cache_dir
-        self._prepared: set[str | None] = set()
-        self._lock = threading.Lock()
-
-    def __call__(self, voice: str | None, rate: int) -> ParagraphRendererLike:
-        # Pitch and volume are the engine-neutral defaults; the voice names its engine.
-        settings = self._module.NarrationSettings(voice=voice, rate_wpm=rate)
-        made: ParagraphRendererLike = self._module.ParagraphRenderer(
-            settings, cache_dir=self._cache_dir, jobs=1
-        )
-        enter = getattr(made, "__enter__", None)
-        if callable(enter):
-            made = enter()
-        return made
-
-    def prepare(self, voice: str | None) -> bool:
-        """Whether ``voice`` is slow to load; if so, start a worker that loads it now
-        (once per voice; the renderer's pool adopts it)."""
-        try:
-            engine = split_voice(voice)[0]
-        except ReaderError:
-            return False
-        if engine not in SLOW_TO_LOAD:
-            return False
-        try:
-            engine_for(voice)  # installed here? (the reason shows when space is pressed)
-        except ReaderError:
-            return False
-        with self._lock:
-            if voice in self._prepared:
-                return True
-            self._prepared.add(voice)
-        from reader.narration.worker import prestart
-
-        prestart(voice, 1)
-        return True
-
-
-def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:
-    """The project's narration renderer (its cache in ``cache_dir``, default the user's
-    cache folder), or None while it is not part of this build."""
-    try:
-        # Imported by name: the renderer lives on another branch until it is merged.
-        module = importlib.import_module("reader.narration.renderer")
-    except ImportError:
-        return None
-    return DefaultFactory(module, cache_dir)

@@ -20,7 +20,7 @@ from reader.ingest import load_document
 from reader.playback import Player
 from reader.settings import SettingsStore
 from reader.tui.app import create_app
-from reader.tui.narrator import default_factory
+from reader.tui.renderers import default_factory
 
 
 def _rendering() -> bool:
