@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 from typing import ClassVar
@@ -45,6 +47,8 @@ class ReaderApp(App[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        # A document still loading finds some notices (what cleaning removed) at the end.
+        self._notices_at_start = len(session.document.notices)
         # The first unexpected exception inside the UI and the file holding its traceback.
         self.crash: BaseException | None = None
         self.crash_log: Path | None = None
@@ -95,6 +99,51 @@ class ReaderApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Values for the reader's own stylesheet variables under any theme."""
         return {**super().get_theme_variable_defaults(), **theme_variable_defaults()}
+
+    def on_mount(self) -> None:
+        """A document still loading loads the rest once the first screen is painted."""
+        if not self.session.document.complete:
+            self.call_after_refresh(self._load_rest)
+
+    def _load_rest(self) -> None:
+        # A daemon thread, not a Textual worker: quitting must not wait for the loading.
+        threading.Thread(target=self._load_in_thread, name="load-document", daemon=True).start()
+
+    def _load_in_thread(self) -> None:
+        document = self.session.document
+        try:
+            while document.load_more():
+                # Between batches the event loop gets the interpreter lock (a key press
+                # waits for one batch at most, about 10 ms).
+                time.sleep(0.002)
+        except Exception as error:
+            with contextlib.suppress(RuntimeError):  # the app has already gone
+                self.call_from_thread(self._handle_exception, error)
+            return
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self._document_loaded)
+
+    def _document_loaded(self) -> None:
+        """Work out again what the screen worked out from the start of the document: the
+        headings and the width of the paragraph numbers, the counts in the status line,
+        the narration clock (counted from every paragraph's words)."""
+        from reader.tui.widgets.reading import ReadingView, headings_by_paragraph
+
+        screen = self.get_screen_or_none()
+        if screen is None:
+            return
+        document = self.session.document
+        for view in screen.query(ReadingView):
+            view._headings = headings_by_paragraph(document)
+            view._digits = len(str(len(document.paragraphs)))
+            view._layouts.clear()
+            view._frame_cache = None
+            view.refresh()
+        screen._clock = None
+        screen._refresh_status()
+        late = document.notices[self._notices_at_start :]
+        if late:
+            self.notify(" ".join(late))
 
     def get_default_screen(self) -> ReaderScreen:
         """The reading screen is the app's base screen (no blank screen painted first)."""
@@ -172,6 +221,8 @@ def create_app(
     key = document_key(document.path)
     remembered = settings.document(key)
     state = remembered or settings.fresh_state()
+    # A document still loading: loaded as far as the place and bookmarks, to check them.
+    document.ensure(max((state.paragraph, *state.bookmarks)))
     messages = list(notices or [])
     messages.extend(store.notices)
     state, stale = clamp_state(state, len(document))
