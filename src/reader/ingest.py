@@ -22,7 +22,7 @@ from pathlib import Path
 from reader.document import PARAGRAPH_SEPARATOR, Document, Metadata, Paragraph, Section
 from reader.errors import ReaderError
 from reader.formats import choose_format
-from reader.formats.base import Block, Parsed, Streamed
+from reader.formats.base import PIECE, Block, Parsed, Streamed
 from reader.formats.files import read_source
 from reader.sanitize import blank_control_lines, clean_text, normalise_newlines
 
@@ -241,16 +241,21 @@ class _Loading:
         self.sections[closed:] = [*self.builder.closed[closed:], self.builder.open_section()]
 
 
-def open_document(path: str | os.PathLike[str], max_bytes: int | None = None) -> Document:
+def open_document(
+    path: str | os.PathLike[str], max_bytes: int | None = None, *, whole_below: int = PIECE
+) -> Document:
     """Like :func:`load_document`, but the document may come back still loading: decoded
     and checked (bad input refused as by :func:`load_document`), its first batch built,
-    the rest read by :meth:`~reader.document.Document.load_more` and its kin. A format that
-    cannot stream (EPUB, HTML) is read whole here."""
+    the rest read by :meth:`~reader.document.Document.load_more` and its kin.
+
+    A file under ``whole_below`` bytes is read whole (it takes a few tens of milliseconds,
+    and its counts are then exact from the start), and so is a format that cannot stream
+    (EPUB, HTML: their parsers want the whole file)."""
     source = read_source(path, max_bytes)
     name = str(source.path)
     input_format = choose_format(source)
     stream = getattr(input_format, "stream", None)
-    if stream is None:
+    if stream is None or len(source.data) < whole_below:
         parsed = input_format.parse(source)
         del source  # the file's bytes: a 50 MB book need not keep them while it is built
         return _checked(build_document(parsed, name))
