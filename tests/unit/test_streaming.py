@@ -5,7 +5,9 @@ seen the rest, and the finished document equals the one read at once."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from reader.document import Document
 from reader.errors import ReaderError
 from reader.formats import markdown, text
+from reader.formats.base import Block
 from reader.formats.markdown import parse_markdown, stream_markdown
 from reader.formats.text import parse_plain, stream_plain
 from reader.ingest import load_document, open_document
@@ -49,8 +52,8 @@ SNIPPETS = (
 )
 
 
-def _flatten(batches: object) -> tuple[object, ...]:
-    return tuple(itertools.chain.from_iterable(batches))  # type: ignore[call-overload]
+def _flatten(batches: Iterable[tuple[Block, ...]]) -> tuple[Block, ...]:
+    return tuple(itertools.chain.from_iterable(batches))
 
 
 @pytest.fixture
@@ -143,18 +146,20 @@ def test_first_paragraph_before_the_parser_has_seen_the_rest(
     parsed: list[int] = []
     if suffix == ".md":
         real_body = markdown._parse_body
-        monkeypatch.setattr(
-            markdown,
-            "_parse_body",
-            lambda body, state: (parsed.append(len(body)), real_body(body, state))[1],
-        )
+
+        def parse_body(body: str, state: Any) -> None:
+            parsed.append(len(body))
+            real_body(body, state)
+
+        monkeypatch.setattr(markdown, "_parse_body", parse_body)
     else:
         real_blocks = text._blocks
-        monkeypatch.setattr(
-            text,
-            "_blocks",
-            lambda chunks: (parsed.append(sum(map(len, chunks))), real_blocks(chunks))[1],
-        )
+
+        def blocks(chunks: list[str]) -> tuple[Block, ...]:
+            parsed.append(sum(map(len, chunks)))
+            return real_blocks(chunks)
+
+        monkeypatch.setattr(text, "_blocks", blocks)
     size = len(path.read_text(encoding="utf-8"))
     document = open_document(path)
     assert document.paragraphs[0] == whole.paragraphs[0]
