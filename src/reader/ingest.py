@@ -39,9 +39,12 @@ def normalise_code(text: str) -> str:
     """A code block's lines kept: tabs expanded, trailing white space and blank lines at
     either end removed, runs of blank lines folded to one (a blank line is no paragraph
     break inside code), every other white space character made a space."""
+    # A printable line has no white space but the space to replace: most lines of code.
     lines = [
-        "".join(" " if char.isspace() else char for char in line.expandtabs(4)).rstrip()
-        for line in text.splitlines()
+        line.rstrip()
+        if (line := raw.expandtabs(4)).isprintable()
+        else "".join(" " if char.isspace() else char for char in line).rstrip()
+        for raw in text.splitlines()
     ]
     kept: list[str] = []
     for line in lines:
