@@ -103,7 +103,9 @@ class ReaderApp(App[None]):
     def on_mount(self) -> None:
         """A document still loading loads the rest once the first screen is painted."""
         if not self.session.document.complete:
-            self.call_after_refresh(self._load_rest)
+            # After the first frame has reached the terminal: the loading thread would
+            # otherwise share the interpreter with the writing of that frame.
+            self.call_after_refresh(self.set_timer, 0.1, self._load_rest)
 
     def _load_rest(self) -> None:
         # A daemon thread, not a Textual worker: quitting must not wait for the loading.
@@ -116,17 +118,25 @@ class ReaderApp(App[None]):
                 # Between batches the event loop gets the interpreter lock (a key press
                 # waits for one batch at most, about 10 ms).
                 time.sleep(0.002)
+            # A narration clock made while loading counted only the paragraphs then
+            # there: count them all here, off the event loop (a second for 50 MB).
+            screen = self.get_screen_or_none()
+            counts = None
+            if screen is not None and screen._clock is not None:
+                counts = [paragraph.word_count for paragraph in document.paragraphs]
         except Exception as error:
             with contextlib.suppress(RuntimeError):  # the app has already gone
                 self.call_from_thread(self._handle_exception, error)
             return
         with contextlib.suppress(RuntimeError):
-            self.call_from_thread(self._document_loaded)
+            self.call_from_thread(self._document_loaded, counts)
 
-    def _document_loaded(self) -> None:
+    def _document_loaded(self, counts: list[int] | None) -> None:
         """Work out again what the screen worked out from the start of the document: the
         headings and the width of the paragraph numbers, the counts in the status line,
-        the narration clock (counted from every paragraph's words)."""
+        the narration clock (from ``counts``, every paragraph's words, when it was
+        running; else made again when narration next starts)."""
+        from reader.tui.clock import NarrationClock
         from reader.tui.widgets.reading import ReadingView, headings_by_paragraph
 
         screen = self.get_screen_or_none()
@@ -139,11 +149,11 @@ class ReaderApp(App[None]):
             view._layouts.clear()
             view._frame_cache = None
             view.refresh()
-        screen._clock = None
+        screen._clock = None if counts is None else NarrationClock(counts)
         screen._refresh_status()
         late = document.notices[self._notices_at_start :]
-        if late:
-            self.notify(" ".join(late))
+        if late:  # in the notice line, where the notices at the start were shown
+            screen.notice = " ".join(late)
 
     def get_default_screen(self) -> ReaderScreen:
         """The reading screen is the app's base screen (no blank screen painted first)."""
