@@ -215,8 +215,10 @@ def test_a_title_found_late_is_the_title(tmp_path: Path) -> None:
         (b"\x00\x01binary" * 300_000, "binary data"),
         (b" \n\t" * 1_000_000, "empty"),
         (b"# Heading\n\n" * 300_000, "no paragraphs"),
+        (b"Words and words.\n\n" * 200_000 + b"\x00", "binary data"),
+        (b"Caf\xe9 words.\n\n" * 200_000 + b"\x00", "binary data"),
     ],
-    ids=["binary", "blank", "headings-only"],
+    ids=["binary", "blank", "headings-only", "late-nul-utf8", "late-nul-cp1252"],
 )
 def test_bad_input_is_refused_before_anything_is_shown(
     tmp_path: Path, data: bytes, message: str
