@@ -7,6 +7,12 @@ through: controls, escape sequences and bidi overrides are removed from every bl
 every field here, after parsing, so characters a parser decodes from character references
 (``&#8238;``) are removed too -> whitespace normalised -> :mod:`reader.segment` (sentences,
 words with document offsets, on first use).
+
+:func:`open_document` is the same pipeline a batch at a time, for ``read`` and ``open``: a
+format that can stream (plain text, Markdown) is decoded and checked whole, then parsed a
+piece at a time, and the document comes back with its first batch built and the rest
+left to its loader (the same builder, so the finished document equals
+:func:`load_document`'s). EPUB and HTML are read whole.
 """
 
 from __future__ import annotations
