@@ -73,13 +73,18 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+# The C0 controls that do not appear in text (tab, line ends, form feed and escape do).
+_BINARY_CONTROLS = bytes(b for b in range(32) if b not in b"\t\n\r\x0c\x1b")
+
+
 def _looks_binary(data: bytes) -> bool:
     """NUL bytes or many C0 controls (one byte in 20) in the first block mean this is not
     text; a damaged text with a few stray controls is still read (and cleaned)."""
     sample = data[:65536]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for byte in sample if byte < 32 and byte not in b"\t\n\r\x0c\x1b")
+    # Counted in C: the length of what is left after deleting every control.
+    controls = len(sample) - len(sample.translate(None, _BINARY_CONTROLS))
     return controls > max(8, len(sample) // 20)
 
 
@@ -108,7 +113,10 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
             raise _binary(name) from None
         notices.append(f"{name} has no byte-order mark; it was read as {encoding.upper()}")
     else:
-        if _looks_binary(data):
+        # UTF-8 and Windows-1252 write U+0000 as the byte 0 and nothing else as it, and
+        # mojibake repair makes no NUL: the bytes are searched (in C, with memchr) instead
+        # of the decoded text below (a character loop: 60 ms for 50 MB).
+        if b"\x00" in data or _looks_binary(data):
             raise _binary(name)
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
@@ -124,7 +132,7 @@ def decode_bytes(data: bytes, name: str) -> DecodedText:
                     f"{name}: repaired {repaired} characters of UTF-8 that had been read as "
                     'Windows-1252 (mojibake such as "Ã©" for "é")'
                 )
-    if "\x00" in text:
+    if encoding not in ("utf-8", "windows-1252") and "\x00" in text:
         raise _binary(name)
     text = text.lstrip("\ufeff")
     if not text or text.isspace():  # (not text.strip(): a copy of a 50 MB text)

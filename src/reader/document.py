@@ -11,6 +11,14 @@ indentation in its text; every other kind has its white space folded to single s
 
 Indices (``Paragraph.index``, ``Section.index``) are 0-based and stable for a given input;
 everything shown to people uses the 1-based ``number``.
+
+A long book can be opened before it is all read (:func:`reader.ingest.open_document`): its
+``paragraphs`` and ``sections`` then grow, batch by batch, as its :class:`Loader` reads on
+(:meth:`Document.load_more`, :meth:`Document.ensure`, :meth:`Document.finish`); the last
+section is provisional (it ends at the last paragraph so far) until the next heading or the
+end. Paragraphs already there never change. Once complete, ``loader`` is None and both are
+tuples, exactly what reading the whole file at once gives. Whatever needs the whole text
+(its words, its sentences, ``text``) finishes the loading first.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePath
+from typing import Protocol
 
 from reader.counts import count_sentences, count_words
 from reader.sanitize import clean_text, for_terminal
@@ -30,6 +39,7 @@ __all__ = [
     "BULLET",
     "PARAGRAPH_SEPARATOR",
     "Document",
+    "Loader",
     "Metadata",
     "Paragraph",
     "Section",
@@ -160,9 +170,19 @@ class Metadata:
         return {key: value for key, value in fields.items() if value}
 
 
+class Loader(Protocol):
+    """The part of a document still to be read (made by :mod:`reader.ingest`)."""
+
+    def step(self) -> bool:
+        """Add the next batch of paragraphs to the document (completing it after the last);
+        False when nothing was left. Safe to call from several threads."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A whole text, ready to show, export and narrate.
+    """A whole text, ready to show, export and narrate (or one still loading: see the
+    module docstring).
 
     ``text`` (the paragraphs joined by a blank line) is joined on first use: each
     paragraph holds its own text, and a second copy of a 50 MB book is only made for the
@@ -170,15 +190,56 @@ class Document:
     """
 
     metadata: Metadata
-    sections: tuple[Section, ...]
-    paragraphs: tuple[Paragraph, ...]
+    sections: Sequence[Section]
+    paragraphs: Sequence[Paragraph]
     path: str = ""
     notices: tuple[str, ...] = field(default=(), compare=False)
+    loader: Loader | None = field(default=None, compare=False, repr=False)
     _text: list[str] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every paragraph is there (counts and sections are final)."""
+        return self.loader is None
+
+    def load_more(self) -> bool:
+        """Read the next batch of a document still loading; False once it is complete."""
+        loader = self.loader
+        return loader is not None and loader.step()
+
+    def ensure(self, index: int) -> bool:
+        """Load until paragraph ``index`` (0-based) is there or the document is complete;
+        whether it is there."""
+        while index >= len(self.paragraphs) and self.load_more():
+            pass
+        return 0 <= index < len(self.paragraphs)
+
+    def finish(self) -> Document:
+        """Load the rest; the document itself, now complete."""
+        while self.load_more():
+            pass
+        return self
+
+    def completed(
+        self,
+        metadata: Metadata,
+        sections: tuple[Section, ...],
+        paragraphs: tuple[Paragraph, ...],
+        notices: tuple[str, ...],
+    ) -> None:
+        """Called by the loader once the last batch is read: the final metadata (a title
+        from a heading found late), sections, paragraphs (the same objects, as tuples)
+        and notices (what cleaning removed is only known at the end)."""
+        # Frozen for everyone else: only the loader completes a document, once.
+        for name, value in (("metadata", metadata), ("sections", sections),
+                            ("paragraphs", paragraphs), ("notices", notices)):  # fmt: skip
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "loader", None)
 
     @property
     def text(self) -> str:
         """The paragraphs joined by :data:`PARAGRAPH_SEPARATOR` (offsets index into it)."""
+        self.finish()
         if not self._text:
             self._text.append(PARAGRAPH_SEPARATOR.join(p.text for p in self.paragraphs))
         return self._text[0]
@@ -209,17 +270,20 @@ class Document:
 
     def iter_words(self) -> Iterator[Word]:
         """Every word of the document in order."""
+        self.finish()
         for paragraph in self.paragraphs:
             yield from paragraph.words
 
     @property
     def word_count(self) -> int:
         """How many words the document has (counted, no word objects kept)."""
+        self.finish()
         return sum(paragraph.word_count for paragraph in self.paragraphs)
 
     @property
     def sentence_count(self) -> int:
         """How many sentences the document has (counted, no sentence objects kept)."""
+        self.finish()
         return sum(paragraph.sentence_count for paragraph in self.paragraphs)
 
     def select(self, indices: Sequence[int]) -> tuple[Paragraph, ...]:

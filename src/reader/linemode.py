@@ -5,6 +5,11 @@ works with every screen reader and braille display, and with pipes (scriptable).
 are read a line at a time; the end of input ends the session cleanly. Whatever was typed
 is echoed only through :func:`reader.sanitize.for_terminal`, so a pasted escape sequence
 is shown, never obeyed.
+
+A long book comes still loading (:func:`reader.ingest.open_document`): the reader shows its
+first paragraph at once and reads on only when a command needs more, a batch for the next
+paragraph, the rest for whatever needs the whole (search, contents, sections, where, export).
+Until then the count says "so far".
 """
 
 from __future__ import annotations
@@ -61,8 +66,17 @@ class LineReader:
 
     @property
     def count(self) -> int:
-        """How many paragraphs the document has."""
+        """How many paragraphs the document has (has so far, while it is loading)."""
         return len(self.document.paragraphs)
+
+    @property
+    def of_count(self) -> str:
+        """ "of 60", or "of 60 so far" while the document is loading."""
+        return f"of {self.count}" + ("" if self.document.complete else " so far")
+
+    def whole(self) -> Document:
+        """The document, loaded to its end."""
+        return self.document.finish()
 
     def show(self) -> None:
         """Print the current paragraph under its number."""
@@ -72,7 +86,7 @@ class LineReader:
         )
         kind = KIND_WORDS.get(paragraph.kind, "")
         text = f"{paragraph.marker} {paragraph.text}" if paragraph.marker else paragraph.text
-        self.write(f"{headings}Paragraph {paragraph.number} of {self.count}{kind}\n{text}\n")
+        self.write(f"{headings}Paragraph {paragraph.number} {self.of_count}{kind}\n{text}\n")
 
     def handle(self, line: str) -> bool:
         """Carry out one command; return False when the session should end."""
@@ -94,6 +108,7 @@ class LineReader:
         elif lowered in ("r", "repeat"):
             self.show()
         elif command.isdigit():
+            self.document.ensure(int(command) - 1)
             self.current = parse_number(command, self.count)
             self.show()
         elif command.startswith("/"):
@@ -120,6 +135,7 @@ class LineReader:
         return True
 
     def _where(self) -> None:
+        self.whole()
         where = f"Paragraph {self.current + 1} of {self.count}"
         if sections.has_headings(self.document):
             section = self.document.section_of(self.document.paragraphs[self.current])
@@ -129,6 +145,7 @@ class LineReader:
         self.write(f"{where}, {self.document.title}\n")
 
     def _contents(self, choice: str) -> None:
+        self.whole()
         if not sections.has_headings(self.document):
             self.write(NO_HEADINGS)
             return
@@ -142,6 +159,7 @@ class LineReader:
         self._go_to_section(find_section(self.document, choice))
 
     def _next_section(self, forward: bool) -> None:
+        self.whole()
         if not sections.has_headings(self.document):
             self.write(NO_HEADINGS)
             return
@@ -186,10 +204,10 @@ class LineReader:
         self.show()
 
     def _move(self, target: int) -> None:
-        if target >= self.count:
+        if target < 0:
+            self.write(f"Start of text: paragraph 1 {self.of_count} is the first\n")
+        elif not self.document.ensure(target):
             self.write(f"End of text: paragraph {self.count} of {self.count} is the last\n")
-        elif target < 0:
-            self.write(f"Start of text: paragraph 1 of {self.count} is the first\n")
         else:
             self.current = target
             self.show()
@@ -200,6 +218,7 @@ class LineReader:
             self.write("Type / and the words to find, for example /police chiefs\n")
             return
         self.last_search = words
+        self.whole()
         start = (self.current + 1) % self.count
         found = next(iter(search_indices(self.document, words, start)), None)
         if found is None:
@@ -230,7 +249,7 @@ class LineReader:
             self.write(f"{path} already exists; e! {target} replaces it\n")
             return
         write_atomically(
-            path, export_text(self.document, [self.current], ExportOptions()), force=force
+            path, export_text(self.whole(), [self.current], ExportOptions()), force=force
         )
         self.write(f"Paragraph {self.current + 1} written to {for_terminal(str(path))}\n")
 
@@ -258,6 +277,8 @@ def run_line_reader(
     settings = store.load() if store is not None else None
     key = document_key(document.path)
     remembered = settings.document(key) if settings is not None else None
+    if remembered is not None:  # loaded as far as the place and bookmarks, to check them
+        document.ensure(max((remembered.paragraph, *remembered.bookmarks)))
     state, notices = clamp_state(remembered or DocumentState(), len(document.paragraphs))
     reader = LineReader(
         document,
@@ -265,7 +286,10 @@ def run_line_reader(
         current=state.paragraph if start is None else start,
         bookmarks=list(state.bookmarks),
     )
-    write(f"{document.title}\n{reader.count} paragraphs. Type h for help, q to quit.\n")
+    count = f"{reader.count} paragraphs"
+    if not document.complete:
+        count += " so far (the rest loads as you read)"
+    write(f"{document.title}\n{count}. Type h for help, q to quit.\n")
     for notice in [*(store.notices if store is not None else []), *notices]:
         write(f"{for_terminal(notice)}\n")
     if start is None and remembered is not None and reader.current > 0:

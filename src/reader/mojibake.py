@@ -37,6 +37,11 @@ _MOJIBAKE = re.compile(
     rf"|(?<=[\u00e0-\u00ef])[{_CONT}]{{2}}|(?<=[\u00f0-\u00f4])[{_CONT}]{{3}})"
 )
 _PASSES = 3
+# A character that can be part of a sequence (a lead or a continuation): a repaired one
+# next to another can make a new sequence (text encoded twice), which a further pass
+# repairs; when no repaired character has such a neighbour, that pass (a scan of the whole
+# text) can find nothing new and is skipped.
+_JOINABLE = re.compile(f"[\u00c2-\u00db\u00e0-\u00f4\u00a0{_CONT}]")
 # Besides unassigned and private characters, a lone combining mark: "Ö»" is German
 # punctuation far more often than a mis-read Hebrew vowel point.
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cn", "Co", "Cs", "Mn", "Me"})
@@ -69,20 +74,28 @@ def repair_mojibake(text: str) -> tuple[str, int]:
     """The text with mojibake sequences turned back into the characters they stand for,
     and how many characters were repaired (0 when the text had none)."""
     repaired = 0
+    again = False
 
     def fix(match: re.Match[str]) -> str:
-        nonlocal repaired
+        nonlocal repaired, again
         fixed = _fixed(match.group())
         if fixed is None:
             return match.group()
         repaired += 1
+        if not again and _JOINABLE.match(fixed):
+            # The neighbours as they were: one repaired too was a lead or a continuation
+            # before (every sequence starts with a lead and ends with a continuation).
+            start, end = match.start(), match.end()
+            around = match.string[max(0, start - 1) : start] + match.string[end : end + 1]
+            again = _JOINABLE.search(around) is not None
         return fixed
 
     for _ in range(_PASSES):
         if not _MOJIBAKE.search(text):
             break
         before = repaired
+        again = False
         text = _MOJIBAKE.sub(fix, text)
-        if repaired == before:
+        if repaired == before or not again:
             break
     return text, repaired

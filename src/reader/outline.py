@@ -21,7 +21,8 @@ _NOT_PLAIN = re.compile("[^\x20-\x7e\n]")
 
 def opening_words(text: str, count: int = OPENING_WORDS) -> str:
     """The first ``count`` words of ``text``, with an ellipsis when there are more."""
-    words = text.split()
+    # At most count + 1 parts: the rest of a long paragraph is not split into words.
+    words = text.split(None, count)
     return " ".join(words[:count]) + (" …" if len(words) > count else "")
 
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.cli import main
 from reader.formats.base import Block, Parsed
@@ -192,3 +195,42 @@ def test_legitimate_latin_text_is_not_repaired(tmp_path: Path) -> None:
     document = load_document(path)
     assert document.paragraphs[0].text == text.replace("\u00a0", " ")
     assert not document.notices
+
+
+def _repair_every_pass(text: str) -> tuple[str, int]:
+    """repair_mojibake as it was, every pass run while it repairs anything (reference)."""
+    from reader.mojibake import _MOJIBAKE, _PASSES, _fixed
+
+    repaired = 0
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal repaired
+        fixed = _fixed(match.group())
+        if fixed is None:
+            return match.group()
+        repaired += 1
+        return fixed
+
+    for _ in range(_PASSES):
+        before = repaired
+        text = _MOJIBAKE.sub(fix, text)
+        if repaired == before:
+            break
+    return text, repaired
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["é", "ü", "€", "”", "a", " ", "x", "\u00a0", "Ã", "©", "â", "\u20ac"]),
+        max_size=12,
+    ).map("".join),
+    st.integers(0, 2),
+)
+def test_a_pass_skipped_would_have_repaired_nothing(original: str, times: int) -> None:
+    from reader.mojibake import repair_mojibake
+
+    text = original
+    for _ in range(times):  # encoded once, twice or three times
+        text = decode_cp1252(text.encode())
+    assert repair_mojibake(text) == _repair_every_pass(text)

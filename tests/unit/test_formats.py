@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reader.errors import ReaderError
-from reader.formats import MODULES, choose_format, get_format
+from reader.formats import MODULES, SUFFIXES, choose_format, get_format
 from reader.formats.base import InputFormat, Source
 from reader.formats.files import read_source
 from reader.ingest import load_document
@@ -112,3 +112,25 @@ def test_segment_does_not_import_document() -> None:
         [sys.executable, "-c", code], check=False, capture_output=True, text=True
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+@pytest.mark.parametrize("name", list(MODULES))
+def test_the_suffix_table_matches_each_format(name: str) -> None:
+    found = get_format(name)
+    assert found is not None
+    assert found.suffixes == SUFFIXES[name]
+
+
+def test_a_markdown_file_loads_no_epub_or_html_parser(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("# Title\n\nWords.\n", encoding="utf-8")
+    code = (
+        "import sys; from reader.ingest import load_document; "
+        f"load_document({str(path)!r}); "
+        "print(sorted(m for m in sys.modules if m.startswith(('lxml', 'reader.formats.'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        out.stdout.strip() == "['reader.formats.base', 'reader.formats.files', "
+        "'reader.formats.markdown', 'reader.formats.text']"
+    )

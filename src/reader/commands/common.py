@@ -67,12 +67,22 @@ def add_file(parser: argparse.ArgumentParser, required: bool = True) -> None:
     )
 
 
-def load(args: argparse.Namespace) -> Document:
-    """The document named by ``args.file`` (the bundled speech when absent)."""
-    from reader.ingest import bundled_speech_path, load_document
+def load(args: argparse.Namespace, *, stream: bool = False) -> Document:
+    """The document named by ``args.file`` (the bundled speech when absent). With
+    ``stream`` it may still be loading (see :func:`reader.ingest.open_document`); its
+    notices so far are printed, :func:`late_notices` prints the rest."""
+    from reader.ingest import bundled_speech_path, load_document, open_document
 
     path = Path(args.file) if getattr(args, "file", None) else bundled_speech_path()
-    document = load_document(path, args.max_bytes)
+    document = (open_document if stream else load_document)(path, args.max_bytes)
     for notice in document.notices:
         print(f"reader: note: {for_terminal(notice)}", file=sys.stderr)
     return document
+
+
+def late_notices(document: Document, printed: tuple[str, ...]) -> None:
+    """Print the notices a streamed document found while loading (what cleaning removed),
+    once it is complete; ``printed`` are those :func:`load` printed."""
+    if document.complete:
+        for notice in document.notices[len(printed) :]:
+            print(f"reader: note: {for_terminal(notice)}", file=sys.stderr)

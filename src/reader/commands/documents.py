@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from reader.commands.common import Handler, add_file, load, positive
+from reader.commands.common import Handler, add_file, late_notices, load, positive
 from reader.document import Document
 from reader.errors import ReaderError
 from reader.sanitize import for_terminal
@@ -20,12 +20,16 @@ from reader.sanitize import for_terminal
 def _start_index(document: Document, number: int | None) -> int:
     from reader.selection import parse_number
 
-    return 0 if number is None else parse_number(str(number), len(document.paragraphs))
+    if number is None:
+        return 0
+    document.ensure(number - 1)  # a document still loading: as far as --from
+    return parse_number(str(number), len(document.paragraphs))
 
 
 def run_open(args: argparse.Namespace) -> int:
-    """Open a document in the terminal reader (Textual, imported only here)."""
-    document = load(args)
+    """Open a document in the terminal reader (Textual, imported only here). A long one
+    opens still loading; the UI loads the rest after its first paint."""
+    document = load(args, stream=True)
     if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
         raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
     start = _start_index(document, getattr(args, "start", None))
@@ -70,14 +74,18 @@ def run_read(args: argparse.Namespace) -> int:
     from reader.linemode import run_line_reader
     from reader.settings import SettingsStore
 
-    document = load(args)
+    document = load(args, stream=True)
+    printed = document.notices
     number = getattr(args, "start", None)
     start = None if number is None else _start_index(document, number)
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     # A person at a terminal resumes where they left off and keeps their bookmarks; a
     # script piping commands always starts at paragraph 1 (or --from) and changes nothing.
     store = SettingsStore() if interactive else None
-    return run_line_reader(document, start, sys.stdin, sys.stdout, interactive, store=store)
+    try:
+        return run_line_reader(document, start, sys.stdin, sys.stdout, interactive, store=store)
+    finally:
+        late_notices(document, printed)
 
 
 def add_document_commands(

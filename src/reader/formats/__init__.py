@@ -23,6 +23,16 @@ MODULES: dict[str, str] = {
     "text": "reader.formats.text",
 }
 FALLBACK = "text"
+# The suffixes each format claims, known without importing it: a Markdown file should not
+# pay for the EPUB module's zip and XML parsers (lxml). Each module's ``FORMAT.suffixes``
+# is the same set (tests/unit/test_formats.py holds them together).
+SUFFIXES: dict[str, frozenset[str]] = {
+    "epub": frozenset({".epub"}),
+    "html": frozenset({".html", ".htm", ".xhtml"}),
+    "webpage": frozenset(),
+    "markdown": frozenset({".md", ".markdown", ".mdown", ".mkd"}),
+    "text": frozenset({".txt", ".text"}),
+}
 
 _loaded: dict[str, InputFormat | None] = {}
 
@@ -57,11 +67,11 @@ def choose_format(source: Source) -> InputFormat:
     suffix = source.path.suffix.lower()
     fallback = get_format(FALLBACK)
     assert fallback is not None, "the plain-text format is part of the package"
-    claimed = next(
-        (fmt for name, fmt in available() if name != FALLBACK and suffix in fmt.suffixes), None
-    )
-    if claimed is not None:
-        return claimed
+    for name, suffixes in SUFFIXES.items():
+        if name != FALLBACK and suffix in suffixes:
+            claimed = get_format(name)
+            if claimed is not None:
+                return claimed
     for name, fmt in available():
         if name != FALLBACK and fmt.sniff(source):
             return fmt

@@ -9,14 +9,26 @@ from every block and field after parsing, so no format can skip it.
 A block is a heading (``level`` >= 1) or a body block (``level`` 0) of raw, not yet
 whitespace-normalised text.
 
+A format whose text can be cut into independent pieces (plain text, Markdown) may also offer
+``stream(source)``: the same blocks as ``parse``, in batches (:class:`Streamed`), the first
+one small, so that a reader can show the start of a long book before the rest is parsed.
+Everything that can refuse the input (decoding) happens before the first batch.
+
 Importing this module loads nothing heavy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
+
+# Streaming cuts the text into pieces of about this many characters: a small first one
+# (more than a screenful), then bigger ones (fewer calls, each still short enough for a UI
+# loading them in the background to stay responsive between them).
+FIRST_PIECE = 64 * 1024
+PIECE = 1024 * 1024
 
 BlockKind = Literal["heading", "paragraph", "code", "list-item", "quote", "table-row", "note"]
 
@@ -51,6 +63,22 @@ class Parsed:
     fields: dict[str, str]
     notices: tuple[str, ...] = field(default=())
     removed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """What ``parse`` returns, with the blocks in batches: concatenated, ``batches`` are
+    exactly ``parse``'s blocks. The fields, notices and ``removed`` are known up front."""
+
+    batches: Iterator[tuple[Block, ...]]
+    fields: dict[str, str]
+    notices: tuple[str, ...] = field(default=())
+    removed: int = 0
+
+
+def streamed(parsed: Parsed) -> Streamed:
+    """A whole parse as one batch (for a format that cannot stream)."""
+    return Streamed(iter((parsed.blocks,)), parsed.fields, parsed.notices, parsed.removed)
 
 
 @dataclass(frozen=True, slots=True)

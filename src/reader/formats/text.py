@@ -5,12 +5,17 @@ one paragraph per line. Also the decoding every text format shares (:func:`read_
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from reader.decode import decode_bytes
-from reader.formats.base import Block, Parsed, Source
+from reader.formats.base import FIRST_PIECE, PIECE, Block, Parsed, Source, Streamed
 from reader.sanitize import blank_control_lines, normalise_newlines
 
 _BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
+# A blank line right after a visible character: the split of the whole text finds exactly
+# this match there (an earlier match ends before that character), so cutting the text
+# here cuts it as the whole split does.
+_CUT_AFTER_TEXT = re.compile(r"(?<=[^\s])\n[ \t\u00a0]*\n")
 
 
 # The UTF-8 of every character sanitize's cleaning removes: C0 controls but tab and the
@@ -58,6 +63,27 @@ def parse_plain(text: str) -> Parsed:
     return Parsed(tuple(Block(0, chunk) for chunk in chunks if chunk.strip()), {})
 
 
+def _blocks(chunks: list[str]) -> tuple[Block, ...]:
+    return tuple(Block(0, chunk) for chunk in chunks if chunk.strip())
+
+
+def stream_plain(text: str) -> Iterator[tuple[Block, ...]]:
+    """:func:`parse_plain`'s blocks in batches: the text is cut at blank lines (at line
+    ends when it has none), a small piece first, and each piece split on its own."""
+    blank_lines = _BLANK_LINE.search(text) is not None
+    start, size = 0, FIRST_PIECE
+    while start < len(text):
+        if blank_lines:
+            found = _CUT_AFTER_TEXT.search(text, start + size)
+            stop, after = (found.start(), found.end()) if found else (len(text), len(text))
+            yield _blocks(_BLANK_LINE.split(text[start:stop]))
+        else:
+            newline = text.find("\n", start + size)
+            stop = after = len(text) if newline < 0 else newline + 1
+            yield _blocks(text[start:stop].split("\n"))
+        start, size = after, PIECE
+
+
 class TextFormat:
     """Plain text, and the fallback for any file no other format claims."""
 
@@ -74,6 +100,11 @@ class TextFormat:
         text, notices, removed = read_text(source)
         parsed = parse_plain(text)
         return Parsed(parsed.blocks, parsed.fields, notices, removed)
+
+    def stream(self, source: Source) -> Streamed:
+        """Decode the bytes as text now (refusing them now), split them as they are read."""
+        text, notices, removed = read_text(source)
+        return Streamed(stream_plain(text), {}, notices, removed)
 
 
 FORMAT = TextFormat()

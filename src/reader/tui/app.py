@@ -8,6 +8,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 from typing import ClassVar
@@ -46,6 +48,8 @@ class ReaderApp(App[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
+        # A document still loading finds some notices (what cleaning removed) at the end.
+        self._notices_at_start = len(session.document.notices)
         # The first unexpected exception inside the UI and the file holding its traceback.
         self.crash: BaseException | None = None
         self.crash_log: Path | None = None
@@ -96,6 +100,61 @@ class ReaderApp(App[None]):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         """Values for the reader's own stylesheet variables under any theme."""
         return {**super().get_theme_variable_defaults(), **theme_variable_defaults()}
+
+    def on_mount(self) -> None:
+        """A document still loading loads the rest once the first screen is painted."""
+        if not self.session.document.complete:
+            # After the first frame has reached the terminal: the loading thread would
+            # otherwise share the interpreter with the writing of that frame.
+            self.call_after_refresh(self.set_timer, 0.1, self._load_rest)
+
+    def _load_rest(self) -> None:
+        # A daemon thread, not a Textual worker: quitting must not wait for the loading.
+        threading.Thread(target=self._load_in_thread, name="load-document", daemon=True).start()
+
+    def _load_in_thread(self) -> None:
+        document = self.session.document
+        try:
+            while document.load_more():
+                # Between batches the event loop gets the interpreter lock (a key press
+                # waits for one batch at most, about 10 ms).
+                time.sleep(0.002)
+            # A narration clock made while loading counted only the paragraphs then
+            # there: count them all here, off the event loop (a second for 50 MB).
+            screen = self.get_screen_or_none()
+            counts = None
+            if screen is not None and screen._clock is not None:
+                counts = [paragraph.word_count for paragraph in document.paragraphs]
+        except Exception as error:
+            with contextlib.suppress(RuntimeError):  # the app has already gone
+                self.call_from_thread(self._handle_exception, error)
+            return
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self._document_loaded, counts)
+
+    def _document_loaded(self, counts: list[int] | None) -> None:
+        """Work out again what the screen worked out from the start of the document: the
+        headings and the width of the paragraph numbers, the counts in the status line,
+        the narration clock (from ``counts``, every paragraph's words, when it was
+        running; else made again when narration next starts)."""
+        from reader.tui.clock import NarrationClock
+        from reader.tui.widgets.reading import ReadingView, headings_by_paragraph
+
+        screen = self.get_screen_or_none()
+        if screen is None:
+            return
+        document = self.session.document
+        for view in screen.query(ReadingView):
+            view._headings = headings_by_paragraph(document)
+            view._digits = len(str(len(document.paragraphs)))
+            view._layouts.clear()
+            view._frame_cache = None
+            view.refresh()
+        screen._clock = None if counts is None else NarrationClock(counts)
+        screen._refresh_status()
+        late = document.notices[self._notices_at_start :]
+        if late:  # in the notice line, where the notices at the start were shown
+            screen.notice = " ".join(late)
 
     def get_default_screen(self) -> ReaderScreen:
         """The reading screen is the app's base screen (no blank screen painted first)."""
@@ -173,6 +232,8 @@ def create_app(
     key = document_key(document.path)
     remembered = settings.document(key)
     state = remembered or settings.fresh_state()
+    # A document still loading: loaded as far as the place and bookmarks, to check them.
+    document.ensure(max((state.paragraph, *state.bookmarks)))
     messages = list(notices or [])
     messages.extend(store.notices)
     state, stale = clamp_state(state, len(document))

@@ -1,0 +1,63 @@
+"""The terminal reader on a book still loading (issue 14 item 1): it paints the start,
+loads the rest in a thread, then shows the exact count, the late headings and the end."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from reader.ingest import load_document, open_document
+from reader.settings import SettingsStore
+from reader.tui.app import create_app
+from reader.tui.widgets.reading import ReadingView
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _book(folder: Path) -> Path:
+    speech = (ROOT / "texts" / "sessions-iacp-2018.md").read_text(encoding="utf-8")
+    paragraphs = [
+        p for p in speech.split("---", 2)[2].split("\n\n") if p.strip() and not p.startswith("#")
+    ]
+    parts = []
+    for number in range(1, 1501):
+        parts.append(f"## Chapter {number}")
+        parts.extend(paragraphs[: 5 + number % 7])
+    parts.append("The very last zebra paragraph.")
+    path = folder / "book.md"
+    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
+def test_the_ui_loads_the_rest_after_painting_the_start(tmp_path: Path) -> None:
+    path = _book(tmp_path)
+    whole = load_document(path)
+    total = len(whole.paragraphs)
+    document = open_document(path)
+    at_first = len(document.paragraphs)
+    assert at_first < total
+    app = create_app(document, store=SettingsStore(tmp_path / "data"))
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            seen.append(app.screen.status)  # type: ignore[attr-defined]
+            for _ in range(600):
+                if document.complete:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            seen.append(app.screen.status)  # type: ignore[attr-defined]
+            view = app.screen.query_one(ReadingView)
+            last_chapter = whole.sections[-1]
+            assert last_chapter.first in view._headings
+            await pilot.press("end")
+            await pilot.pause()
+            seen.append(app.screen.status)  # type: ignore[attr-defined]
+
+    asyncio.run(scenario())
+    assert document.complete
+    assert document == whole
+    assert seen[0].startswith("Paragraph 1 of ")
+    assert seen[1].startswith(f"Paragraph 1 of {total},")
+    assert seen[2].startswith(f"Paragraph {total} of {total}")
