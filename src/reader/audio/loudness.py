@@ -1,15 +1,7 @@
-"""Loudness presets and measurement: ITU-R BS.1770-4 / EBU R128 integrated loudness,
-loudness range and true peak from ffmpeg's ``ebur128`` filter (``peak=true``), with the
-plain RMS and sample peak that ACX checks (``astats``'s figures) counted in-process on the
-audio streamed to ffmpeg, in one pass.
-
-Presets (``--loudness``):
-
-- ``speech`` (default): -18 LUFS integrated, true peak at most -1.5 dBTP.
-- ``podcast``: -16 LUFS, true peak at most -1.5 dBTP.
-- ``acx`` (Audible's ACX submission rules): RMS -20 dB (they ask -23 to -18), peaks at
-  most -3 dB, 0.75 s of room tone before the first word and 1 s after the last.
-- ``off``: the engine's own level, untouched.
+"""Loudness measurement: ITU-R BS.1770-4 / EBU R128 integrated loudness, loudness range
+and true peak from ffmpeg's ``ebur128`` filter (``peak=true``), with the plain RMS and
+sample peak that ACX checks (``astats``'s figures) counted in-process on the audio streamed
+to ffmpeg, in one pass. The presets it aims at are in :mod:`reader.audio.presets`.
 
 Units: LUFS and LU for loudness, dBTP/dBFS for peaks, dB for RMS; seconds for room tone.
 """
@@ -24,6 +16,13 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
 from reader.audio.formats import WAV_HINT
+from reader.audio.presets import (
+    ACX_RMS_RANGE,
+    DEFAULT_LOUDNESS,
+    LOUDNESS_CHOICES,
+    PRESETS,
+    Preset,
+)
 from reader.audio.stream import CHUNK_FRAMES, Parts, parts_seconds
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.media import deadline, feed, last_line
@@ -31,35 +30,25 @@ from reader.media import deadline, feed, last_line
 if TYPE_CHECKING:
     from reader.audio.tally import Tally
 
+__all__ = [
+    "ACX_RMS_RANGE",
+    "DEFAULT_LOUDNESS",
+    "LOUDNESS_CHOICES",
+    "PRESETS",
+    "Measurement",
+    "Preset",
+    "gain_db",
+    "limiter_ceiling",
+    "measure",
+    "measure_stream",
+    "parse",
+]
+
 # The limiter aims this far under the ceiling: lossy encoders overshoot the PCM's true
 # peak (measured on eSpeak speech at 48 kbit/s: MP3 -0.3 dB, AAC +0.3 dB, Vorbis +1.1 dB).
 ENCODER_MARGIN_DB = 1.5
 MAX_GAIN_DB = 30.0
 SILENCE_LUFS = -70.0
-
-
-@dataclass(frozen=True, slots=True)
-class Preset:
-    """A loudness target: ``target`` is integrated loudness in LUFS (``by_rms`` False)
-    or plain RMS in dB (``by_rms`` True); ``ceiling`` the highest true peak in dBTP;
-    ``head``/``tail`` the silence before the first and after the last speech, seconds."""
-
-    name: str
-    target: float
-    ceiling: float
-    head: float
-    tail: float
-    by_rms: bool = False
-
-
-PRESETS: dict[str, Preset] = {
-    "speech": Preset("speech", -18.0, -1.5, head=0.5, tail=1.0),
-    "podcast": Preset("podcast", -16.0, -1.5, head=0.25, tail=0.5),
-    "acx": Preset("acx", -20.0, -3.0, head=0.75, tail=1.0, by_rms=True),
-}
-LOUDNESS_CHOICES = ("off", *PRESETS)
-DEFAULT_LOUDNESS = "speech"
-ACX_RMS_RANGE = (-23.0, -18.0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,7 +151,7 @@ def add_narration_commands(
 
 def _add_output_options(render: argparse.ArgumentParser) -> None:
     """``--loudness``: how the narration's level is set (see reader.audio.loudness)."""
-    from reader.audio.loudness import DEFAULT_LOUDNESS, LOUDNESS_CHOICES
+    from reader.audio.presets import DEFAULT_LOUDNESS, LOUDNESS_CHOICES
 
     render.add_argument(
         "--loudness", choices=LOUDNESS_CHOICES, default=DEFAULT_LOUDNESS,
