@@ -10,25 +10,13 @@ import pytest
 
 from reader.ingest import load_document
 from tests.cli.conftest import Run
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.long_book import write_long_book
 
 
 @pytest.fixture(scope="module")
 def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 3 MB of Markdown: 1,500 chapters of the speech's paragraphs, a unique end."""
-    speech = (ROOT / "texts" / "sessions-iacp-2018.md").read_text(encoding="utf-8")
-    paragraphs = [
-        p for p in speech.split("---", 2)[2].split("\n\n") if p.strip() and not p.startswith("#")
-    ]
-    parts = []
-    for number in range(1, 1501):
-        parts.append(f"## Chapter {number}")
-        parts.extend(paragraphs[: 5 + number % 7])
-    parts.append("The very last zebra paragraph.")
-    path = tmp_path_factory.mktemp("book") / "book.md"
-    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
-    return path
+    return write_long_book(tmp_path_factory.mktemp("book"))
 
 
 def test_read_shows_the_start_before_the_rest_is_loaded(run: Run, book: Path) -> None:

@@ -10,27 +10,11 @@ from reader.ingest import load_document, open_document
 from reader.settings import SettingsStore
 from reader.tui.app import create_app
 from reader.tui.widgets.reading import ReadingView
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _book(folder: Path) -> Path:
-    speech = (ROOT / "texts" / "sessions-iacp-2018.md").read_text(encoding="utf-8")
-    paragraphs = [
-        p for p in speech.split("---", 2)[2].split("\n\n") if p.strip() and not p.startswith("#")
-    ]
-    parts = []
-    for number in range(1, 1501):
-        parts.append(f"## Chapter {number}")
-        parts.extend(paragraphs[: 5 + number % 7])
-    parts.append("The very last zebra paragraph.")
-    path = folder / "book.md"
-    path.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
-    return path
+from tests.long_book import write_long_book
 
 
 def test_the_ui_loads_the_rest_after_painting_the_start(tmp_path: Path) -> None:
-    path = _book(tmp_path)
+    path = write_long_book(tmp_path)
     whole = load_document(path)
     total = len(whole.paragraphs)
     document = open_document(path)
