@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-import wave
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
@@ -23,7 +22,7 @@ from reader.audio.presets import (
     PRESETS,
     Preset,
 )
-from reader.audio.stream import CHUNK_FRAMES, Parts, parts_seconds
+from reader.audio.stream import Parts, parts_seconds, stream_pcm
 from reader.errors import EXIT_FAILURE, ReaderError
 from reader.media import deadline, feed, last_line
 
@@ -108,18 +107,10 @@ def _figures(log: str, names: Iterable[str]) -> dict[str, float]:
 def measure(parts: Parts, sample_rate: int, *, true_peak: bool = True) -> Measurement:
     """Measure the audio of ``parts`` (streamed, never held in memory). Without
     ``true_peak`` the true-peak figure is the sample peak (four times faster)."""
-
-    def write(tally: Tally) -> None:
-        for wav_path, silence in parts:
-            if wav_path is None:
-                tally.silence(silence)
-                continue
-            with wave.open(str(wav_path), "rb") as source:
-                while frames := source.readframes(CHUNK_FRAMES):
-                    tally.write(frames)
-
     seconds = parts_seconds(parts, sample_rate)
-    return measure_stream(write, seconds, sample_rate, true_peak=true_peak)
+    return measure_stream(
+        lambda tally: stream_pcm(parts, tally), seconds, sample_rate, true_peak=true_peak
+    )
 
 
 def measure_stream(

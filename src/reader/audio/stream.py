@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 from reader.atomic import atomic_path
 from reader.audio import mp3join
@@ -211,7 +211,14 @@ def _encode_stream(parts: Parts, sample_rate: int, arguments: list[str], what: s
         ffmpeg_failed(stderr, code, what)
 
 
-def stream_pcm(parts: Parts, sink: IO[bytes]) -> None:
+class Sink(Protocol):
+    """Where PCM goes: a pipe, a file, or anything else that takes bytes."""
+
+    def write(self, data: bytes, /) -> object:
+        """Take ``data``."""
+
+
+def stream_pcm(parts: Parts, sink: Sink) -> None:
     """Write the parts' samples (and silences) to ``sink``, a block at a time."""
     for wav_path, silence in parts:
         if wav_path is None:

@@ -138,21 +138,22 @@ def master(
     # The sample peak is enough here: the limiter finds the true peaks itself.
     first = gain_db(preset, measure_stream(originals, layout.seconds, rate, true_peak=False))
     kept = _kept_gain(previous, preset, first)
+    positions = sorted(held)
     with ThreadPoolExecutor(max_workers=layout.jobs) as pool:
+        solver: GainSolver | None = None
         known: dict[int, Limits] = {}
+        aim = first
         if kept is not None:
             first, gain = kept  # the tag stays the same too: the copies are still good
         else:
-            positions = sorted(held)
             solver = GainSolver([held[p] for p in positions], layout.ceiling, rate, pool)
-            aim = first
             gain = solver.gain_for(aim)
             known = dict(zip(positions, solver.limits(), strict=True))
         for _ in range(WRITES):
             done, measured = _write_mastered(layout, outputs, gain, known, pool)
             limited = sum(hit for _, hit in done)
             error = gain_db(preset, measured)
-            if kept is not None or not limited or abs(error) <= TOLERANCE_DB + 1e-9:
+            if solver is None or not limited or abs(error) <= TOLERANCE_DB + 1e-9:
                 break
             # The solution's level was off by what ffmpeg measured: aim that much further.
             aim += error

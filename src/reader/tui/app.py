@@ -123,7 +123,7 @@ class ReaderApp(App[None]):
             # there: count them all here, off the event loop (a second for 50 MB).
             screen = self.get_screen_or_none()
             counts = None
-            if screen is not None and screen._clock is not None:
+            if screen is not None and screen.has_clock():
                 counts = [paragraph.word_count for paragraph in document.paragraphs]
         except Exception as error:
             with contextlib.suppress(RuntimeError):  # the app has already gone
@@ -133,26 +133,17 @@ class ReaderApp(App[None]):
             self.call_from_thread(self._document_loaded, counts)
 
     def _document_loaded(self, counts: list[int] | None) -> None:
-        """Work out again what the screen worked out from the start of the document: the
-        headings and the width of the paragraph numbers, the counts in the status line,
-        the narration clock (from ``counts``, every paragraph's words, when it was
-        running; else made again when narration next starts)."""
-        from reader.tui.clock import NarrationClock
-        from reader.tui.widgets.reading import ReadingView, headings_by_paragraph
+        """Work out again what the screen worked out from the start of the document (see
+        ``document_grew``); ``counts``, every paragraph's words, when narration was running."""
+        from reader.tui.widgets.reading import ReadingView
 
         screen = self.get_screen_or_none()
         if screen is None:
             return
-        document = self.session.document
         for view in screen.query(ReadingView):
-            view._headings = headings_by_paragraph(document)
-            view._digits = len(str(len(document.paragraphs)))
-            view._layouts.clear()
-            view._frame_cache = None
-            view.refresh()
-        screen._clock = None if counts is None else NarrationClock(counts)
-        screen._refresh_status()
-        late = document.notices[self._notices_at_start :]
+            view.document_grew()
+        screen.document_grew(counts)
+        late = self.session.document.notices[self._notices_at_start :]
         if late:  # in the notice line, where the notices at the start were shown
             screen.notice = " ".join(late)
 

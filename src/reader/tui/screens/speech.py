@@ -107,6 +107,17 @@ class SpeakingScreen(Screen[None]):
         """Put the terminal cursor on the reading place for braille and review cursors."""
         self.query_one(ReadingView).place_cursor()
 
+    def document_grew(self, word_counts: list[int] | None) -> None:
+        """The document finished loading: the status line's counts, and the narration
+        clock from every paragraph's ``word_counts`` when it was running (else made again
+        when narration next starts)."""
+        self._clock = None if word_counts is None else NarrationClock(word_counts)
+        self._refresh_status()
+
+    def has_clock(self) -> bool:
+        """Whether a narration clock is running (made from the paragraphs then loaded)."""
+        return self._clock is not None
+
     def _refresh_status(self) -> None:
         document = self.reader.session.document
         sentences = len(self.paragraph.sentences)

@@ -248,6 +248,15 @@ class ReadingView(Widget, can_focus=True):
                 return Offset(min(x, max(0, self.size.width - 1)), y)
         return None
 
+    def document_grew(self) -> None:
+        """The document has paragraphs it did not have when the view was made (a long book
+        finished loading): work out again what came from its start, the headings and the
+        width of the paragraph numbers, and draw afresh."""
+        self._headings = headings_by_paragraph(self.document)
+        self._digits = len(str(len(self.document.paragraphs)))
+        self._layouts.clear()
+        self._invalidate()
+
     def visible_paragraphs(self) -> list[int]:
         """Indices of paragraphs with at least one row on screen."""
         return sorted({index for index, row in self._frame() if row >= 0})
