@@ -104,10 +104,13 @@ def outline_text(document: Document) -> str:
     for key, label in labels.items():
         if key in data["metadata"]:
             lines.append(f"{label}: {data['metadata'][key]}")
-    lines.append(
-        f"{data['paragraphs']} paragraphs, {data['sentences']} sentences, {data['words']} words, "
-        f"{len(document.sections)} section{'s' if len(document.sections) != 1 else ''}"
+    counts = (
+        (data["paragraphs"], "paragraph"),
+        (data["sentences"], "sentence"),
+        (data["words"], "word"),
+        (len(document.sections), "section"),
     )
+    lines.append(", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for n, noun in counts))
     for section in data["sections"]:
         lines.append("")
         title = section["title"] or "(no heading)"

@@ -23,6 +23,14 @@ def test_one_paragraph_is_singular(tmp_path: Path) -> None:
     assert "wrote 1 paragraph to" in result.stderr
 
 
+def test_info_counts_one_of_each_in_the_singular(tmp_path: Path) -> None:
+    one = tmp_path / "one.txt"
+    one.write_text("Hello.\n", encoding="utf-8")
+    result = _reader("info", str(one))
+    assert result.returncode == 0, result.stderr
+    assert "1 paragraph, 1 sentence, 1 word, 1 section\n" in result.stdout
+
+
 def test_paragraph_zero_says_numbers_start_at_one() -> None:
     result = _reader("read", SPEECH, "--from", "0")
     assert result.returncode == 2
