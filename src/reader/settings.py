@@ -294,6 +294,16 @@ class SettingsStore:
         self._loaded = _snapshot(settings)
         return settings
 
+    def peek(self) -> Settings:
+        """The saved settings as far as they can be read, for a look ahead: unlike
+        :meth:`load` it never moves a bad file or part aside and notes nothing (the
+        ``load`` that follows does both, once)."""
+        try:
+            raw = read_json(self.path)
+        except (OSError, Unreadable):
+            return Settings()
+        return Settings() if raw is None else _units(raw)[0]
+
     def _set_aside_file(self, reason: str) -> Settings:
         try:
             where = f"moved to {set_aside(self.path)}"

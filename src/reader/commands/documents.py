@@ -28,7 +28,16 @@ def _start_index(document: Document, number: int | None) -> int:
 
 def run_open(args: argparse.Namespace) -> int:
     """Open a document in the terminal reader (Textual, imported only here). A long one
-    opens still loading; the UI loads the rest after its first paint."""
+    opens still loading; the UI loads the rest after its first paint. A voice slow to
+    load (Piper) starts loading first, while the document is parsed and the UI imported."""
+    from reader.ingest import bundled_speech_path
+    from reader.settings import SettingsStore
+
+    store = SettingsStore()
+    if sys.stdout.isatty():
+        from reader.tui.renderers import start_ahead
+
+        start_ahead(Path(args.file) if args.file else bundled_speech_path(), store)
     document = load(args, stream=True)
     if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
         raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
@@ -36,7 +45,7 @@ def run_open(args: argparse.Namespace) -> int:
     from reader.tui.app import run
 
     start_at = None if args.start is None else start
-    return run(document, audio=args.audio, start=start_at, quiet=args.quiet_screen)
+    return run(document, audio=args.audio, start=start_at, store=store, quiet=args.quiet_screen)
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -124,11 +124,13 @@ def _spawn(voice: str | None) -> subprocess.Popen[str]:
 
 
 def prestart(settings: NarrationSettings | str | None, count: int) -> None:
-    """Start ``count`` synthesisers for ``settings`` (or a voice, with the default rate,
-    pitch and volume) now; the next pool for them adopts them. Unadopted ones end with
-    this process (their input closes). Engines that keep process-wide state (eSpeak) get
-    pristine templates forked from this process (``reader.narration.pristinepool``),
-    others worker processes."""
+    """Have ``count`` synthesisers for ``settings`` (or a voice, with the default rate,
+    pitch and volume) starting now; the next pool for them adopts them. Unadopted ones
+    end with this process (their input closes). Engines that keep process-wide state
+    (eSpeak) get pristine templates forked from this process
+    (``reader.narration.pristinepool``), others worker processes: as many more as it
+    takes, so a worker still waiting from an earlier call counts (``reader open`` starts
+    one before it parses, and its reading screen asks again)."""
     from reader.errors import ReaderError
     from reader.narration import pristinepool
     from reader.narration.synthesis import NarrationSettings
@@ -141,10 +143,20 @@ def prestart(settings: NarrationSettings | str | None, count: int) -> None:
     if pristinepool.supports(settings):
         pristinepool.prestart(settings, count)
         return
-    voice = settings.voice
-    started = [(voice or "", _spawn(voice)) for _ in range(count)]
+    voice = settings.voice or ""
     with _spares_lock:
-        _spares.extend(started)
+        waiting = sum(1 for warmed, worker in _spares if warmed == voice and worker.poll() is None)
+        _spares.extend((voice, _spawn(voice or None)) for _ in range(count - waiting))
+
+
+def release(voice: str | None) -> None:
+    """End the workers started ahead for ``voice`` that no pool adopted (a voice looked at
+    in the reader's chooser and not chosen): each holds a loaded model."""
+    with _spares_lock:
+        ending = [worker for warmed, worker in _spares if warmed == (voice or "")]
+        _spares[:] = [(warmed, worker) for warmed, worker in _spares if worker not in ending]
+    for worker in ending:
+        _end(worker)
 
 
 def _adopt(voice: str | None) -> subprocess.Popen[str] | None:
@@ -236,13 +248,18 @@ class WorkerPool:
         """Stop the workers: the end of their input ends them; a thread reaps them, so
         closing costs the caller nothing."""
         for worker in self._workers:
-            with contextlib.suppress(OSError):
-                if worker.stdin is not None:
-                    worker.stdin.close()
-            if worker.stdout is not None:
-                worker.stdout.close()
-            threading.Thread(target=_reap, args=(worker,), daemon=True).start()
+            _end(worker)
         self._workers = []
+
+
+def _end(worker: subprocess.Popen[str]) -> None:
+    """Close ``worker``'s pipes (the end of its input ends it); a thread reaps it."""
+    with contextlib.suppress(OSError):
+        if worker.stdin is not None:
+            worker.stdin.close()
+    if worker.stdout is not None:
+        worker.stdout.close()
+    threading.Thread(target=_reap, args=(worker,), daemon=True).start()
 
 
 def _reap(worker: subprocess.Popen[str]) -> None:

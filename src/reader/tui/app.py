@@ -260,7 +260,7 @@ def run(
     *,
     audio: str = "auto",
     start: int | None = None,
-    data: Path | None = None,
+    store: SettingsStore | None = None,
     quiet: bool = False,
 ) -> int:
     """Open the reader in this terminal until the reader quits. The audio device is
@@ -271,7 +271,7 @@ def run(
     factory = default_factory()
     player = open_player(audio) if factory is not None else None
     try:
-        store = SettingsStore(data) if data else SettingsStore()
+        store = store or SettingsStore()
         app = create_app(
             document, player=player, factory=factory, store=store, start=start, quiet=quiet
         )

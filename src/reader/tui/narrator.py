@@ -14,11 +14,13 @@ never runs on the event loop, and quitting never waits for a render to finish) a
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Protocol
 
 from reader.document import Document, Paragraph
@@ -97,6 +99,10 @@ class Narrator:
         self._word_counts: dict[int, int] = {}  # sentence starts of the paragraph playing
         self.requested: list[tuple[int, int]] = []  # (paragraph, piece) asked of the renderer
         self._closed = False
+        # Voices got ready ahead from the chooser (see warm), and the calls on the
+        # factory that do and undo that, made in order on one thread of their own.
+        self._warmed: set[str | None] = set()
+        self._voice_calls: queue.SimpleQueue[Callable[[], object]] | None = None
 
     def set_voice(self, voice: str | None, rate: int) -> None:
         """Use another voice or rate from the next render on (never waits for a render
@@ -133,6 +139,42 @@ class Narrator:
                             self._close_renderer()
 
         self.in_background(work, name="narration-preload")
+
+    def warm(self, voice: str | None) -> None:
+        """Start getting ``voice`` ready, as :meth:`preload` does for the voice asked for:
+        the chooser calls this for the voice it highlights, so that a voice slow to load
+        (Piper) loads while the reader decides. Never waits; :meth:`settle` lets go of
+        those not chosen."""
+        prepare = getattr(self._factory, "prepare", None)
+        if callable(prepare):
+            self._warmed.add(voice)
+            self._call_in_order(lambda: prepare(voice))
+
+    def settle(self) -> None:
+        """The chooser has closed: end what :meth:`warm` started for voices other than
+        the one asked for now (a loaded Piper model holds some 250 MB)."""
+        release = getattr(self._factory, "release", None)
+        others, self._warmed = self._warmed - {self._wanted[0]}, set()
+        if callable(release):
+            for voice in others:
+                self._call_in_order(partial(release, voice))
+
+    def _call_in_order(self, call: Callable[[], object]) -> None:
+        """Run ``call`` on the voice thread, after the calls queued before it (so that a
+        release never overtakes the start it undoes); its errors show when space is
+        pressed."""
+        if self._voice_calls is None:
+            calls: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
+            self._voice_calls = calls
+
+            def serve() -> None:
+                while True:
+                    next_call = calls.get()
+                    with contextlib.suppress(Exception):
+                        next_call()
+
+            self.in_background(serve, name="narration-voices")
+        self._voice_calls.put(call)
 
     def _renderer_for(self, wanted: tuple[str | None, int]) -> ParagraphRendererLike:
         """The renderer for ``wanted`` (made, or remade for another voice or rate); call

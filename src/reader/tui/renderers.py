@@ -15,6 +15,7 @@ from typing import Any
 
 from reader.errors import ReaderError
 from reader.narration.engines import engine_for, split_voice
+from reader.settings import SettingsStore, document_key
 from reader.tui.narrator import ParagraphRendererLike, RendererFactory
 
 # The Piper engine's thread count (reader.narration.engines.piper.THREADS_ENV; named here
@@ -36,11 +37,7 @@ class DefaultFactory:
         self._cache_dir = cache_dir
         self._prepared: set[str | None] = set()
         self._lock = threading.Lock()
-        # Set in the environment, which the workers this process starts inherit (unless
-        # the user chose a count).
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-        os.environ.setdefault(PIPER_THREADS_ENV, str(worker_threads(os.cpu_count() or 1, load)))
-        self.piper_threads = os.environ[PIPER_THREADS_ENV]
+        self.piper_threads = choose_piper_threads()
 
     def __call__(self, voice: str | None, rate: int) -> ParagraphRendererLike:
         # Pitch and volume are the engine-neutral defaults; the voice names its engine.
@@ -54,26 +51,67 @@ class DefaultFactory:
         return made
 
     def prepare(self, voice: str | None) -> bool:
-        """Whether ``voice`` is slow to load; if so, start a worker that loads it now
-        (once per voice; the renderer's pool adopts it)."""
-        try:
-            engine = split_voice(voice)[0]
-        except ReaderError:
+        """Whether ``voice`` is slow to load; if so, have a worker loading it (once per
+        voice; the renderer's pool adopts it; one started ahead by :func:`start_ahead`
+        counts)."""
+        if not slow_to_load(voice):
             return False
-        if engine not in SLOW_TO_LOAD:
-            return False
-        try:
-            engine_for(voice)  # installed here? (the reason shows when space is pressed)
-        except ReaderError:
-            return False
-        with self._lock:
-            if voice in self._prepared:
-                return True
-            self._prepared.add(voice)
         from reader.narration.worker import prestart
 
-        prestart(voice, 1)
+        with self._lock:  # one at a time with release: a worker is never left behind
+            if voice not in self._prepared:
+                self._prepared.add(voice)
+                prestart(voice, 1)
         return True
+
+    def release(self, voice: str | None) -> None:
+        """End the worker started ahead for ``voice`` if no renderer took it (a voice
+        looked at in the chooser and not chosen); a later :meth:`prepare` starts anew."""
+        from reader.narration.worker import release
+
+        with self._lock:
+            if voice in self._prepared:
+                self._prepared.discard(voice)
+                release(voice)
+
+
+def slow_to_load(voice: str | None) -> bool:
+    """Whether ``voice`` is one of an installed engine that is slow to load (Piper)."""
+    try:
+        engine = split_voice(voice)[0]
+    except ReaderError:
+        return False
+    if engine not in SLOW_TO_LOAD:
+        return False
+    try:
+        engine_for(voice)  # installed here? (the reason shows when space is pressed)
+    except ReaderError:
+        return False
+    return True
+
+
+def start_ahead(path: Path, store: SettingsStore) -> None:
+    """What ``reader open`` does first, before it parses the document and imports the
+    UI (some 0.4 s): if the voice ``path`` will be read with (remembered for it, else the
+    one new documents take) is slow to load, start its worker now, so the model loads
+    while the reader starts rather than after its first paint (the worker is adopted
+    later: see :meth:`DefaultFactory.prepare`). The settings are only peeked at here."""
+    settings = store.peek()
+    state = settings.document(document_key(str(path))) or settings.fresh_state()
+    if not slow_to_load(state.voice):
+        return
+    choose_piper_threads()
+    from reader.narration.worker import prestart
+
+    prestart(state.voice, 1)
+
+
+def choose_piper_threads() -> str:
+    """The onnxruntime thread count for the Piper workers this process starts, put in
+    the environment they inherit (unless the user chose one): see :func:`worker_threads`."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    os.environ.setdefault(PIPER_THREADS_ENV, str(worker_threads(os.cpu_count() or 1, load)))
+    return os.environ[PIPER_THREADS_ENV]
 
 
 def default_factory(cache_dir: Path | None = None) -> RendererFactory | None:

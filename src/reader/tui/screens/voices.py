@@ -1,5 +1,6 @@
 """The voice chooser: a dialog listing every engine's installed voices (id, name, engine,
-language, quality), filtered as the reader types; Enter chooses, Escape cancels.
+language, quality), filtered as the reader types; Enter chooses, Escape cancels. The
+voice highlighted is passed to ``on_highlight`` (the reader starts loading a slow one).
 
 Units: none. Voice ids are qualified, ``engine:id`` (what ``--voice`` takes; a bare id saved
 by an older version is an eSpeak voice); None is the default voice. Listing voices asks the
@@ -63,12 +64,16 @@ class VoiceDialog(_Dialog):
     ]
 
     def __init__(
-        self, current: str | None, lister: Callable[[], list[VoiceInfo]] = list_voices
+        self,
+        current: str | None,
+        lister: Callable[[], list[VoiceInfo]] = list_voices,
+        on_highlight: Callable[[str | None], None] | None = None,
     ) -> None:
         super().__init__(id="voices")
         self.current = current
         self._current_id = _qualified(current)
         self.lister = lister
+        self.on_highlight = on_highlight  # told each voice highlighted (None: the default)
         self.voices: list[VoiceInfo] | None = None
 
     def compose(self) -> ComposeResult:
@@ -145,6 +150,11 @@ class VoiceDialog(_Dialog):
         if options.option_count:
             now = options.highlighted if options.highlighted is not None else -1
             options.highlighted = max(0, min(options.option_count - 1, now + step))
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        option_id = event.option.id
+        if self.on_highlight is not None and option_id is not None:
+            self.on_highlight(None if option_id == DEFAULT_ID else option_id)
 
     def _choose(self, option_id: str | None) -> None:
         if option_id is None:
