@@ -107,3 +107,19 @@ async def test_last_paragraph_is_not_left_alone_on_an_empty_screen(
         assert shown[-1] == 59 and len(shown) > 1
         rows = ["".join(s.text for s in view.render_line(y)) for y in range(view.size.height)]
         assert rows[-1].strip(), "the screen is filled down to its last row"
+
+
+async def test_a_title_too_long_for_the_window_ends_in_an_ellipsis(
+    make_app: Callable[..., ReaderApp],
+) -> None:
+    title = "A very long title that goes on well past the edge of a narrow window"
+    document = parse_text(f"# {title}\n\nSome text.\n", markdown=True)
+    app = make_app(document)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        shown = app.screen.query_one("#title").render_line(0).text.rstrip()
+        assert shown.endswith("…") and shown[:-1].strip() in title
+        await pilot.resize_terminal(120, 12)
+        await pilot.pause()
+        shown = app.screen.query_one("#title").render_line(0).text.strip()
+        assert shown == title  # whole once it fits
