@@ -49,3 +49,33 @@ def test_open_refuses_when_stdout_is_not_a_terminal(tmp_path: Path, speech_path:
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "reader read" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("voice", "words"),
+    [
+        ("nosuch:voice", "unknown speech engine 'nosuch'"),
+        ("piper:en_GB-nobody", "unknown Piper voice"),
+        ("espeak:zz-not-a-voice", "zz-not-a-voice"),
+    ],
+)
+def test_a_voice_that_cannot_speak_is_one_line_before_the_ui(
+    speech_path: Path, voice: str, words: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "reader", "open", str(speech_path), "--voice", voice],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and words in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_open_takes_a_voice() -> None:
+    args = build_parser().parse_args(["open", "--voice", "piper:en_US-joe-medium"])
+    assert args.voice == "piper:en_US-joe-medium"
+    assert build_parser().parse_args(["open"]).voice is None

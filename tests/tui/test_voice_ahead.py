@@ -57,13 +57,21 @@ class _Terminal(io.StringIO):
         return True
 
 
+@pytest.mark.parametrize(
+    ("remembered", "given"),
+    [(VOICE, None), ("espeak:en-us", "piper:")],  # "piper:": Piper's own default voice
+)
 @pytest.mark.usefixtures("no_spares")
-def test_open_starts_the_remembered_voice_before_it_parses(
-    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_open_starts_the_voice_before_it_parses(
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    remembered: str,
+    given: str | None,
 ) -> None:
     path = tmp_path / "book.md"
     path.write_text("# A book\n\nIt was a dark and stormy night.\n", encoding="utf-8")
-    _remember(data_dir, path, VOICE)
+    _remember(data_dir, path, remembered)
     waiting_at_parse: list[int] = []
     load = common.load
 
@@ -71,21 +79,23 @@ def test_open_starts_the_remembered_voice_before_it_parses(
         waiting_at_parse.append(len(_spares()))
         return load(args, stream=stream)
 
-    opened: list[SettingsStore | None] = []
+    opened: list[dict[str, Any]] = []
 
     def ui(document: Document, **kwargs: Any) -> int:
-        opened.append(kwargs.get("store"))
+        opened.append(kwargs)
         return 0
 
     monkeypatch.setattr(documents, "load", parse)
     monkeypatch.setattr(tui_app, "run", ui)
     monkeypatch.setattr(sys, "stdout", _Terminal())
     args = argparse.Namespace(
-        file=str(path), max_bytes=None, start=None, audio="null", quiet_screen=False
+        file=str(path), max_bytes=None, start=None, audio="null", quiet_screen=False, voice=given
     )
     assert documents.run_open(args) == 0
     assert waiting_at_parse == [1], "the worker was not started before the document was parsed"
-    assert len(opened) == 1 and isinstance(opened[0], SettingsStore)  # the UI reads the same
+    (kwargs,) = opened
+    assert isinstance(kwargs["store"], SettingsStore)  # the UI reads the settings peeked at
+    assert kwargs["voice"] == (None if given is None else VOICE)
     (process,) = _spares()
     assert process.poll() is None
 
@@ -199,3 +209,23 @@ async def test_the_chooser_readies_the_highlighted_voice_and_lets_go_of_the_rest
         assert ("prepare", VOICE) in recording.calls
         assert released not in recording.calls
         assert app.session.state.voice == VOICE
+
+
+async def test_a_voice_given_on_the_command_line_speaks_and_is_kept(
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
+    data_dir: Path,
+) -> None:
+    app = make_app(speech, player=null_player, factory=fixture_factory, voice="espeak:gmw/de")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReaderScreen)
+        assert screen.narrator is not None and screen.narrator.voice == "espeak:gmw/de"
+        assert "Voice espeak:gmw/de" in screen.status
+        assert "Speaking with the voice espeak:gmw/de." in screen.notice
+        await pilot.press("q")
+    saved = SettingsStore(data_dir).load().document(document_key(speech.path))
+    assert saved is not None and saved.voice == "espeak:gmw/de"

@@ -33,11 +33,16 @@ def run_open(args: argparse.Namespace) -> int:
     from reader.ingest import bundled_speech_path
     from reader.settings import SettingsStore
 
+    voice = None
+    if args.voice is not None:
+        from reader.narration.engines import checked_voice
+
+        voice = checked_voice(args.voice)
     store = SettingsStore()
     if sys.stdout.isatty():
         from reader.tui.renderers import start_ahead
 
-        start_ahead(Path(args.file) if args.file else bundled_speech_path(), store)
+        start_ahead(Path(args.file) if args.file else bundled_speech_path(), store, voice)
     document = load(args, stream=True)
     if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
         raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
@@ -45,7 +50,14 @@ def run_open(args: argparse.Namespace) -> int:
     from reader.tui.app import run
 
     start_at = None if args.start is None else start
-    return run(document, audio=args.audio, start=start_at, store=store, quiet=args.quiet_screen)
+    return run(
+        document,
+        audio=args.audio,
+        start=start_at,
+        store=store,
+        voice=voice,
+        quiet=args.quiet_screen,
+    )
 
 
 def run_info(args: argparse.Namespace) -> int:
@@ -107,6 +119,12 @@ def add_document_commands(
     add_file(opener, required=False)
     opener.add_argument(
         "--from", dest="start", type=paragraph_number, metavar="N", help="start at paragraph N"
+    )
+    opener.add_argument(
+        "--voice",
+        metavar="ID",
+        help="narrate with this voice from `reader voices` (engine:id, e.g. "
+        "piper:en_US-joe-medium); kept for the document, as if chosen with v",
     )
     opener.add_argument(
         "--audio",

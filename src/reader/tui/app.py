@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -29,6 +30,7 @@ from reader.tui.bindings import READING_BINDINGS
 from reader.tui.narrator import Narrator, RendererFactory
 from reader.tui.renderers import default_factory
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.screens.voices import voice_words
 from reader.tui.session import Session
 from reader.tui.themes import DEFAULT_THEME, THEME_NAMES, reader_themes, theme_variable_defaults
 
@@ -207,6 +209,7 @@ def create_app(
     factory: RendererFactory | None = None,
     store: SettingsStore | None = None,
     start: int | None = None,
+    voice: str | None = None,
     notices: list[str] | None = None,
     quiet: bool = False,
 ) -> ReaderApp:
@@ -215,8 +218,10 @@ def create_app(
     ``player`` plays narration (no player, no narration); ``factory`` makes the paragraph
     renderer (default: the project's narration renderer when it is installed); ``store``
     holds settings (default: the user's data folder); ``start`` is a 0-based paragraph
-    that overrides the remembered position; ``quiet`` is the quiet screen for screen
-    readers (no ticking clock, no moving word highlight).
+    that overrides the remembered position; ``voice`` (``engine:id``, from ``--voice``)
+    overrides the remembered voice and is kept for the document, as a voice chosen with
+    ``v`` is; ``quiet`` is the quiet screen for screen readers (no ticking clock, no
+    moving word highlight).
     """
     store = store or SettingsStore()
     settings = store.load()
@@ -239,6 +244,9 @@ def create_app(
         messages.append(f"Resumed at paragraph {state.paragraph + 1}, where you left off.")
     if player is not None and player.notice:
         messages.append(player.notice)
+    if voice is not None and voice != state.voice:
+        state = replace(state, voice=voice)
+        messages.append(f"Speaking with the {voice_words(voice)}.")
     factory = factory or default_factory()
     narrator = None
     if player is not None and factory is not None:
@@ -261,6 +269,7 @@ def run(
     audio: str = "auto",
     start: int | None = None,
     store: SettingsStore | None = None,
+    voice: str | None = None,
     quiet: bool = False,
 ) -> int:
     """Open the reader in this terminal until the reader quits. The audio device is
@@ -273,7 +282,13 @@ def run(
     try:
         store = store or SettingsStore()
         app = create_app(
-            document, player=player, factory=factory, store=store, start=start, quiet=quiet
+            document,
+            player=player,
+            factory=factory,
+            store=store,
+            start=start,
+            voice=voice,
+            quiet=quiet,
         )
         app.run()
         if store.save_error:  # the place was not saved: say so once the screen is gone

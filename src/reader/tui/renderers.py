@@ -90,20 +90,22 @@ def slow_to_load(voice: str | None) -> bool:
     return True
 
 
-def start_ahead(path: Path, store: SettingsStore) -> None:
+def start_ahead(path: Path, store: SettingsStore, voice: str | None = None) -> None:
     """What ``reader open`` does first, before it parses the document and imports the
-    UI (some 0.4 s): if the voice ``path`` will be read with (remembered for it, else the
-    one new documents take) is slow to load, start its worker now, so the model loads
-    while the reader starts rather than after its first paint (the worker is adopted
-    later: see :meth:`DefaultFactory.prepare`). The settings are only peeked at here."""
-    settings = store.peek()
-    state = settings.document(document_key(str(path))) or settings.fresh_state()
-    if not slow_to_load(state.voice):
+    UI (some 0.4 s): if the voice ``path`` will be read with (``voice``, from ``--voice``;
+    else the one remembered for it, else the one new documents take) is slow to load,
+    start its worker now, so the model loads while the reader starts rather than after
+    its first paint (the worker is adopted later: see :meth:`DefaultFactory.prepare`).
+    The settings are only peeked at here."""
+    if voice is None:
+        settings = store.peek()
+        voice = (settings.document(document_key(str(path))) or settings.fresh_state()).voice
+    if not slow_to_load(voice):
         return
     choose_piper_threads()
     from reader.narration.worker import prestart
 
-    prestart(state.voice, 1)
+    prestart(voice, 1)
 
 
 def choose_piper_threads() -> str:

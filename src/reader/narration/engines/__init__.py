@@ -109,6 +109,14 @@ def engine_for(voice: str | None) -> tuple[SpeechEngine, str]:
 _ready: set[str] = set()
 
 
+def checked_voice(voice: str) -> str:
+    """``voice`` as ``engine:id`` (its engine's default id filled in), once its engine runs
+    here and knows the id; ``ReaderError``, one line, otherwise."""
+    engine, local = engine_for(voice)
+    engine.check_voice(local)
+    return f"{engine.capabilities.name}:{local}"
+
+
 def all_voices(names: Sequence[str] = ()) -> tuple[list[VoiceInfo], dict[str, str]]:
     """Every available engine's voices (engine order, then id), or only those of the
     engines ``names``, and by engine name one line for each that is not available."""
