@@ -6,6 +6,9 @@ that worked. Every reading-screen action that can be impossible is wrapped with
 by screen readers) instead of silence. Limits name their value ("Fastest rate: 430 words a
 minute", read from ``settings.MAX_RATE`` so it follows the engine's range).
 
+An action that needs the whole document waits, with a notice, while a long one is still
+loading (:func:`waiting_for_loading`), instead of acting on the part loaded so far.
+
 Units: paragraph numbers in the words are 1-based.
 """
 
@@ -82,12 +85,50 @@ def refusal(screen: ReaderScreen, action: str) -> str | None:
     return reason if blocked else None
 
 
+# What needs the whole document: while a long one is still loading (a 50 MB file, for
+# about a second after the first paint) these wait for the rest, say so, and then run;
+# the second kind only at the last paragraph loaded so far.
+WHOLE_DOCUMENT = {
+    "last_paragraph": "the last paragraph",
+    "go_to": "going to a paragraph",
+    "contents": "the contents",
+    "next_section": "the next section",
+    "search": "searching",
+    "search_next": "the next match",
+    "search_previous": "the previous match",
+    "export": "exporting",
+}
+AT_THE_END = {"next_paragraph": "the next paragraph", "next_sentence": "the next sentence"}
+
+
+def waiting_for_loading(screen: ReaderScreen, action: str) -> str | None:
+    """What the notice says while ``action`` waits for the rest of a document that is
+    still loading, or None when it can run now."""
+    document = screen.reader.session.document
+    if document.complete:
+        return None
+    what = WHOLE_DOCUMENT.get(action)
+    if what is None and screen.current >= screen.last_index:
+        what = AT_THE_END.get(action)
+    if what is None:
+        return None
+    count = len(document.paragraphs)
+    return f"Still loading the document ({count:,} paragraphs so far); {what} once it has loaded."
+
+
 def explained(method: Action) -> Action:
-    """Run the action, or say in the notice why it cannot run now."""
+    """Run the action, or say in the notice why it cannot run now; an action that needs
+    the whole of a document still loading runs once it has loaded (the screen's
+    ``after_loading``; a later one replaces it)."""
     name = method.__name__.removeprefix("action_")
 
     @functools.wraps(method)
     def wrapper(self: ReaderScreen, *args: object) -> object:
+        waiting = waiting_for_loading(self, name) if self.is_mounted else None
+        if waiting is not None:
+            self.notice = waiting
+            self.after_loading = functools.partial(wrapper, self, *args)
+            return None
         reason = refusal(self, name) if self.is_mounted else None
         if reason is not None:
             self.notice = reason

@@ -7,6 +7,7 @@ paragraph's sentences; spans are paragraph-local character offsets.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
@@ -52,6 +53,8 @@ class ReaderScreen(PagingScreen):
         super().__init__(id="reading")
         self._save_timer: Timer | None = None
         self.search_text = ""
+        # An action that waits for the rest of a document still loading (refusals.py).
+        self.after_loading: Callable[[], object] | None = None
 
     def compose(self) -> ComposeResult:
         session = self.reader.session
@@ -137,6 +140,15 @@ class ReaderScreen(PagingScreen):
             self._save_timer.stop()
         self._save_timer = self.set_timer(SAVE_DELAY, self.save_state)
 
+    def document_grew(self, word_counts: list[int] | None) -> None:
+        """The document has loaded: the counts, then the action that waited for it (when
+        this screen is still the one shown: not over a dialog opened meanwhile)."""
+        super().document_grew(word_counts)
+        waiting, self.after_loading = self.after_loading, None
+        if waiting is not None and self.app.screen is self:
+            self.notice = ""
+            waiting()
+
     def save_state(self) -> None:
         """Remember position, size, theme, voice and rate for this document."""
         session = self.reader.session
@@ -204,6 +216,7 @@ class ReaderScreen(PagingScreen):
     def _offset_of(self, sentence: int) -> int:
         return self.paragraph.local(self.paragraph.sentences[sentence].start)
 
+    @explained
     def action_go_to(self) -> None:
         """Ask for a paragraph number."""
         count = len(self.reader.session.document.paragraphs)
@@ -229,6 +242,7 @@ class ReaderScreen(PagingScreen):
         title = for_terminal(sections.label(section))
         self.notice = f"Section {section.number} of {total}: {title}"
 
+    @explained
     def action_contents(self) -> None:
         """List the sections; Enter goes to one."""
         if self._no_headings():
@@ -242,6 +256,7 @@ class ReaderScreen(PagingScreen):
         current = document.section_of(self.paragraph).index
         self.app.push_screen(ContentsDialog(document, current), done)
 
+    @explained
     def action_next_section(self) -> None:
         """The first paragraph of the next section."""
         if self._no_headings():
@@ -352,6 +367,7 @@ class ReaderScreen(PagingScreen):
 
     # ----- search, bookmarks, export, help ---------------------------------------------
 
+    @explained
     def action_search(self) -> None:
         """Ask for words and go to the next paragraph holding them all."""
 
@@ -434,6 +450,7 @@ class ReaderScreen(PagingScreen):
         warm = narrator.warm if narrator is not None else None
         self.app.push_screen(VoiceDialog(self.reader.session.state.voice, on_highlight=warm), done)
 
+    @explained
     def action_export(self) -> None:
         """Export paragraphs to a plain-text file."""
 

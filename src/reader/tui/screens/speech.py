@@ -122,6 +122,8 @@ class SpeakingScreen(Screen[None]):
         document = self.reader.session.document
         sentences = len(self.paragraph.sentences)
         where = f"Paragraph {self.current + 1} of {len(document.paragraphs)}"
+        if not document.complete:
+            where += " so far"
         if sentences:
             where += f", sentence {min(self.sentence, sentences - 1) + 1} of {sentences}"
         parts = [
