@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.tui.terminal import reader_terminal
 from tests.tui.test_voices import _highlighted, _open
 
 from reader.commands import common, documents
@@ -229,3 +230,18 @@ async def test_a_voice_given_on_the_command_line_speaks_and_is_kept(
         await pilot.press("q")
     saved = SettingsStore(data_dir).load().document(document_key(speech.path))
     assert saved is not None and saved.voice == "espeak:gmw/de"
+
+
+def test_open_with_the_natural_voice_in_a_real_terminal(data_dir: Path, speech_path: Path) -> None:
+    terminal = reader_terminal(data_dir, str(speech_path), "--voice", "piper:", size=(100, 30))
+    try:
+        terminal.wait_for(f"Speaking with the voice {VOICE}.")
+        terminal.keys("Space")
+        rows = terminal.wait_for("Playing", timeout=60)
+        assert any(f"Voice {VOICE}" in row for row in rows)
+        terminal.keys("q")
+        assert terminal.exit_code() == 0
+    finally:
+        terminal.close()
+    saved = SettingsStore(data_dir).load().document(document_key(str(speech_path)))
+    assert saved is not None and saved.voice == VOICE
