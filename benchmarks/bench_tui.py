@@ -60,7 +60,7 @@ from reader.ingest import bundled_speech_path, load_document
 from reader.narration.engines import split_voice
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
-from reader.tui.app import create_app
+from reader.tui.app import ReaderApp, create_app
 from reader.tui.renderers import default_factory
 
 RUNS = 5
@@ -150,6 +150,15 @@ def _remember_voice(document: Document, data: Path, voice: str | None) -> None:
     store.save(settings)
 
 
+def _with_sound(document: Document, data: Path, cache: Path) -> tuple[ReaderApp, Player]:
+    """The reader on ``document`` with the real renderer (its cache in ``cache``), its
+    settings in ``data``, and the null audio device (close it when done)."""
+    player = Player("null")
+    factory = default_factory(cache)
+    assert factory is not None, "the narration renderer is not part of this build"
+    return create_app(document, player=player, factory=factory, store=SettingsStore(data)), player
+
+
 async def _until_sound(player: Player, tag: int | None = None) -> float:
     """Seconds until the device has consumed a frame (of paragraph ``tag``)."""
     start = time.perf_counter()
@@ -168,10 +177,7 @@ async def space_to_sound(data: Path, cache: Path, voice: str | None = None) -> l
     warm: once the voice is loaded and nothing renders, on the last paragraph (neither
     prepared nor prefetched), space pressed at once after ``G``."""
     speech = load_document(bundled_speech_path())
-    player = Player("null")
-    factory = default_factory(cache)
-    assert factory is not None, "the narration renderer is not part of this build"
-    app = create_app(speech, player=player, factory=factory, store=SettingsStore(data))
+    app, player = _with_sound(speech, data, cache)
     times = []
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -204,10 +210,7 @@ async def chosen_to_sound(data: Path, cache: Path, voice: str, pause: float) -> 
 
     speech = load_document(bundled_speech_path())
     _remember_voice(speech, data, None)
-    player = Player("null")
-    factory = default_factory(cache)
-    assert factory is not None, "the narration renderer is not part of this build"
-    app = create_app(speech, player=player, factory=factory, store=SettingsStore(data))
+    app, player = _with_sound(speech, data, cache)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
@@ -238,10 +241,7 @@ async def highlight_lag(data: Path, cache: Path) -> list[float]:
 
     speech = load_document(bundled_speech_path())
     _remember_voice(speech, data, None)  # the default voice (eSpeak), whatever came before
-    player = Player("null")
-    factory = default_factory(cache)
-    assert factory is not None, "the narration renderer is not part of this build"
-    app = create_app(speech, player=player, factory=factory, store=SettingsStore(data))
+    app, player = _with_sound(speech, data, cache)
     lags = []
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -330,10 +330,7 @@ async def long_to_sound(path: Path, data: Path, cache: Path) -> tuple[float, str
     # Said outright: a new document takes the voice last chosen (the settings' default);
     # this row once measured Piper's model load (1,371 ms), taken for a regression.
     _remember_voice(document, data, None)
-    player = Player("null")
-    factory = default_factory(cache)
-    assert factory is not None, "the narration renderer is not part of this build"
-    app = create_app(document, player=player, factory=factory, store=SettingsStore(data))
+    app, player = _with_sound(document, data, cache)
     try:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
