@@ -147,3 +147,19 @@ async def test_no_narration_no_chooser(
         await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, ReaderScreen)
+
+
+async def test_the_natural_voice_is_one_arrow_below_the_default(
+    speech: Document,
+    make_app: Callable[..., ReaderApp],
+    null_player: Player,
+    fixture_factory: RendererFactory,
+) -> None:
+    app = make_app(speech, player=null_player, factory=fixture_factory)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open(app, pilot)
+        assert _highlighted(dialog) == DEFAULT_ID
+        await pilot.press("down")
+        assert _highlighted(dialog) == "piper:en_US-joe-medium"
+        voices = dialog.voices or []
+        assert len(voices) > 50 and voices[-1].engine == "espeak"  # eSpeak's follow

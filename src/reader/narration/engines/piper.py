@@ -101,6 +101,7 @@ class PiperEngine:
             # Piper's bundled eSpeak is process-global and must not meet pyttsx3's.
             own_process=True,
             default_voice=VOICE_ID,
+            natural=True,
         )
 
     def available(self) -> str | None:

@@ -74,6 +74,7 @@ class EngineCapabilities:
     exact_word_marks: bool
     own_process: bool  # must run in its own process (not re-entrant, global state)
     default_voice: str  # engine-local id
+    natural: bool = False  # voices that sound human (neural): listed first in the chooser
 
 
 @dataclass(frozen=True, slots=True)

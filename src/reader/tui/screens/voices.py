@@ -1,6 +1,7 @@
 """The voice chooser: a dialog listing every engine's installed voices (id, name, engine,
-language, quality), filtered as the reader types; Enter chooses, Escape cancels. The
-voice highlighted is passed to ``on_highlight`` (the reader starts loading a slow one).
+language, quality; natural voices first), filtered as the reader types; Enter chooses,
+Escape cancels. The voice highlighted is passed to ``on_highlight`` (the reader starts
+loading a slow one).
 
 Units: none. Voice ids are qualified, ``engine:id`` (what ``--voice`` takes; a bare id saved
 by an older version is an eSpeak voice); None is the default voice. Listing voices asks the
@@ -22,7 +23,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from reader.errors import ReaderError
-from reader.narration.engines import all_voices, split_voice
+from reader.narration.engines import all_voices, get_engine, split_voice
 from reader.narration.engines.port import VoiceInfo
 from reader.sanitize import for_terminal
 from reader.tui.screens.dialogs import _CANCEL, _Dialog
@@ -31,11 +32,13 @@ DEFAULT_ID = "\0default"  # an option id no voice can have
 
 
 def list_voices() -> list[VoiceInfo]:
-    """Every available engine's voices; ``ReaderError`` when no engine can speak here."""
+    """Every available engine's voices, natural ones first (right under the default: one
+    arrow away for a reader looking for them, among a hundred eSpeak voices);
+    ``ReaderError`` when no engine can speak here."""
     voices, problems = all_voices()
     if not voices and problems:
         raise ReaderError(next(iter(problems.values())))
-    return voices
+    return sorted(voices, key=lambda voice: not get_engine(voice.engine).capabilities.natural)
 
 
 def _qualified(voice: str | None) -> str | None:
