@@ -53,11 +53,10 @@ from typing import Any
 
 from textual import events
 from textual.app import App, ComposeResult
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from reader.document import Document
 from reader.ingest import bundled_speech_path, load_document
-from reader.narration.engines import split_voice
 from reader.playback import Player
 from reader.settings import SettingsStore, document_key
 from reader.tui.app import ReaderApp, create_app
@@ -201,11 +200,11 @@ async def space_to_sound(data: Path, cache: Path, voice: str | None = None) -> l
 
 
 async def chosen_to_sound(data: Path, cache: Path, voice: str, pause: float) -> float:
-    """Seconds from Enter in the voice chooser (``v``, the voice's engine typed as the
-    filter, so its one voice is highlighted; Enter ``pause`` seconds later) to the first
-    frame consumed, space pressed at once: the new reader's path. The chooser starts
-    loading the voice it highlights, so with no pause the model loads almost wholly after
-    Enter (the worst a reader meets, no target); a reader takes a moment to press Enter."""
+    """Seconds from Enter in the voice chooser (``v``, then down to the natural voice,
+    listed first; Enter ``pause`` seconds later) to the first frame consumed, space
+    pressed at once: the new reader's path. The chooser starts loading the voice it
+    highlights, so with no pause the model loads wholly after Enter (the worst a reader
+    meets, no target); a reader takes a moment to press Enter."""
     from reader.tui.screens.voices import VoiceDialog
 
     speech = load_document(bundled_speech_path())
@@ -219,7 +218,11 @@ async def chosen_to_sound(data: Path, cache: Path, voice: str, pause: float) -> 
             assert isinstance(dialog, VoiceDialog)
             while dialog.voices is None:
                 await asyncio.sleep(0.005)
-            await pilot.press(*split_voice(voice)[0])  # "piper": the engine's name
+            await pilot.press("down")  # the natural voice is listed first
+            listing = dialog.query_one(OptionList)
+            highlighted = listing.highlighted
+            if highlighted is None or listing.get_option_at_index(highlighted).id != voice:
+                raise RuntimeError(f"{voice} is not one arrow below the default voice")
             await asyncio.sleep(pause)
             start = time.perf_counter()
             await pilot.press("enter")
