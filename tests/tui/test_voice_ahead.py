@@ -29,6 +29,7 @@ from reader.tui.app import ReaderApp
 from reader.tui.narrator import ParagraphRendererLike, RendererFactory
 from reader.tui.renderers import DefaultFactory, default_factory, start_ahead
 from reader.tui.screens.reading import ReaderScreen
+from reader.tui.screens.voices import DEFAULT_ID
 
 VOICE = "piper:en_US-joe-medium"
 
@@ -178,6 +179,7 @@ async def _until_called(recording: _Recording, call: tuple[str, object], pilot: 
         if call in recording.calls:
             return
         await pilot.pause(0.01)
+    raise AssertionError(f"{call} was never made: {recording.calls}")
 
 
 async def test_the_chooser_readies_the_highlighted_voice_and_lets_go_of_the_rest(
@@ -192,14 +194,20 @@ async def test_the_chooser_readies_the_highlighted_voice_and_lets_go_of_the_rest
         await pilot.pause()
         recording.calls.clear()  # what the reader did on opening
         dialog = await _open(app, pilot)
-        await pilot.press(*"piper")
+        # Listed: the natural voice gets ready before any key (it is one arrow away).
+        await _until_called(recording, ("prepare", VOICE), pilot)
+        assert _highlighted(dialog) == DEFAULT_ID
+        recording.calls.clear()
+        await pilot.press(*"scotland")  # one highlighted gets ready as well
         await pilot.pause()
-        assert _highlighted(dialog) == VOICE
-        await pilot.press("escape")  # cancelled: the natural voice is let go
+        assert _highlighted(dialog) == "espeak:gmw/en-GB-scotland"
+        await _until_called(recording, ("prepare", "espeak:gmw/en-GB-scotland"), pilot)
+        await pilot.press("escape")  # cancelled: the voices readied are let go
         await pilot.pause()
         released: tuple[str, object] = ("release", VOICE)
         await _until_called(recording, released, pilot)
-        assert recording.calls.index(("prepare", VOICE)) < recording.calls.index(released)
+        await _until_called(recording, ("release", "espeak:gmw/en-GB-scotland"), pilot)
+        assert ("release", None) not in recording.calls  # the default: the voice in use
 
         recording.calls.clear()
         await _open(app, pilot)  # highlights the default voice, the current one

@@ -1,7 +1,7 @@
 """The voice chooser: a dialog listing every engine's installed voices (id, name, engine,
 language, quality; natural voices first), filtered as the reader types; Enter chooses,
-Escape cancels. The voice highlighted is passed to ``on_highlight`` (the reader starts
-loading a slow one).
+Escape cancels. Each voice the reader may pick next (the natural ones once listed, and
+each one highlighted) is passed to ``ready_ahead``, so that a slow one starts loading.
 
 Units: none. Voice ids are qualified, ``engine:id`` (what ``--voice`` takes; a bare id saved
 by an older version is an eSpeak voice); None is the default voice. Listing voices asks the
@@ -70,13 +70,13 @@ class VoiceDialog(_Dialog):
         self,
         current: str | None,
         lister: Callable[[], list[VoiceInfo]] = list_voices,
-        on_highlight: Callable[[str | None], None] | None = None,
+        ready_ahead: Callable[[str | None], None] | None = None,
     ) -> None:
         super().__init__(id="voices")
         self.current = current
         self._current_id = _qualified(current)
         self.lister = lister
-        self.on_highlight = on_highlight  # told each voice highlighted (None: the default)
+        self.ready_ahead = ready_ahead  # told voices likely next (None: the default voice)
         self.voices: list[VoiceInfo] | None = None
 
     def compose(self) -> ComposeResult:
@@ -110,6 +110,10 @@ class VoiceDialog(_Dialog):
         self.voices = voices
         self.query_one(".dialog-error", Static).update(f"{len(voices)} voices installed.")
         self._fill(self.query_one("#filter", Input).value)
+        if self.ready_ahead is not None:  # the natural voices, listed first, one arrow away
+            for voice in voices:
+                if get_engine(voice.engine).capabilities.natural:
+                    self.ready_ahead(voice.qualified_id)
 
     def _failed(self, message: str) -> None:
         if self.is_attached:
@@ -156,8 +160,8 @@ class VoiceDialog(_Dialog):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         option_id = event.option.id
-        if self.on_highlight is not None and option_id is not None:
-            self.on_highlight(None if option_id == DEFAULT_ID else option_id)
+        if self.ready_ahead is not None and option_id is not None:
+            self.ready_ahead(None if option_id == DEFAULT_ID else option_id)
 
     def _choose(self, option_id: str | None) -> None:
         if option_id is None:
