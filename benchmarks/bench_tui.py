@@ -516,8 +516,8 @@ async def main() -> int:
             median, worst = statistics.median(times) * 1000, max(times) * 1000
             print(
                 f"{name:40s} {median:5.0f} ms  (no target; from Enter in the chooser, the "
-                f"model loading since the highlight)  median of {len(times)} new processes, "
-                f"slowest {worst:.0f} ms"
+                f"model loading since the chooser listed it)  median of {len(times)} new "
+                f"processes, slowest {worst:.0f} ms"
             )
     lag95, lag_max = p95(lags) * 1000, max(lags) * 1000
     verdict = "ok" if lag95 <= LAG_TARGET_MS else "OVER TARGET"
