@@ -147,7 +147,7 @@ def _remember_voice(document: Document, data: Path, voice: str | None) -> None:
     store = SettingsStore(data)
     settings = store.load()
     key = document_key(document.path)
-    state = settings.document(key) or settings.fresh_state()
+    state = settings.state_for(key)
     settings.remember(key, replace(state, voice=voice))
     store.save(settings)
 

@@ -89,6 +89,10 @@ class Settings:
         """The remembered state of a document, or None when it was never opened."""
         return self.documents.get(key)
 
+    def state_for(self, key: str) -> DocumentState:
+        """The state a document opens with: its remembered one, else a fresh one."""
+        return self.documents.get(key) or self.fresh_state()
+
     def fresh_state(self) -> DocumentState:
         """The state of a document opened for the first time (from the preferences)."""
         p = self.preferences

@@ -39,12 +39,13 @@ def run_open(args: argparse.Namespace) -> int:
 
         voice = checked_voice(args.voice)
     store = SettingsStore()
-    if sys.stdout.isatty():
+    terminal = sys.stdout.isatty()
+    if terminal:
         from reader.tui.renderers import start_ahead
 
         start_ahead(Path(args.file) if args.file else bundled_speech_path(), store, voice)
     document = load(args, stream=True)
-    if not sys.stdout.isatty():  # escape sequences in a file, and a UI nobody can see
+    if not terminal:  # escape sequences in a file, and a UI nobody can see
         raise ReaderError("reader open needs a terminal on stdout; use reader read FILE instead")
     start = _start_index(document, getattr(args, "start", None))
     from reader.tui.app import run

@@ -227,7 +227,7 @@ def create_app(
     settings = store.load()
     key = document_key(document.path)
     remembered = settings.document(key)
-    state = remembered or settings.fresh_state()
+    state = settings.state_for(key)
     # A document still loading: loaded as far as the place and bookmarks, to check them.
     document.ensure(max((state.paragraph, *state.bookmarks)))
     messages = list(notices or [])

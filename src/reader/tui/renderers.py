@@ -98,8 +98,7 @@ def start_ahead(path: Path, store: SettingsStore, voice: str | None = None) -> N
     its first paint (the worker is adopted later: see :meth:`DefaultFactory.prepare`).
     The settings are only peeked at here."""
     if voice is None:
-        settings = store.peek()
-        voice = (settings.document(document_key(str(path))) or settings.fresh_state()).voice
+        voice = store.peek().state_for(document_key(str(path))).voice
     if not slow_to_load(voice):
         return
     choose_piper_threads()

@@ -38,7 +38,12 @@ def list_voices() -> list[VoiceInfo]:
     voices, problems = all_voices()
     if not voices and problems:
         raise ReaderError(next(iter(problems.values())))
-    return sorted(voices, key=lambda voice: not get_engine(voice.engine).capabilities.natural)
+    return sorted(voices, key=lambda voice: not natural(voice))
+
+
+def natural(voice: VoiceInfo) -> bool:
+    """Whether ``voice`` sounds human (its engine says so: Piper's)."""
+    return get_engine(voice.engine).capabilities.natural
 
 
 def _qualified(voice: str | None) -> str | None:
@@ -111,9 +116,8 @@ class VoiceDialog(_Dialog):
         self.query_one(".dialog-error", Static).update(f"{len(voices)} voices installed.")
         self._fill(self.query_one("#filter", Input).value)
         if self.ready_ahead is not None:  # the natural voices, listed first, one arrow away
-            for voice in voices:
-                if get_engine(voice.engine).capabilities.natural:
-                    self.ready_ahead(voice.qualified_id)
+            for voice in filter(natural, voices):
+                self.ready_ahead(voice.qualified_id)
 
     def _failed(self, message: str) -> None:
         if self.is_attached:
